@@ -1,0 +1,48 @@
+"""The change log: one row per recorded create, update or delete, in commit order."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ChangeAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    DELETED = "deleted", "Deleted"
+
+
+class Change(models.Model):
+    """One recorded write of an editorial record.
+
+    Ids grow in commit order (writers take a transaction-wide lock before they
+    add a row, see `recording.py`), so `id` is a safe cursor for the change feed.
+    """
+
+    record_type = models.CharField(
+        max_length=100, db_index=True, help_text="app_label.model, e.g. provisions.provision"
+    )
+    object_id = models.BigIntegerField(db_index=True)
+    action = models.CharField(max_length=10, choices=ChangeAction.choices)
+    history_id = models.BigIntegerField(help_text="Row of the model's history table holding the new state.")
+    changed_fields = models.JSONField(default=list, blank=True)
+    changed_at = models.DateTimeField(db_index=True)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["record_type", "object_id", "id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.action} {self.record_type} {self.object_id}"
+
+
+class RecordedModel(models.Model):
+    """Base of every editorial record: timestamps, and bulk writes that keep history.
+
+    Each concrete model declares its own `history = HistoricalRecords(...)`.
+    """
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True

@@ -1,0 +1,104 @@
+"""Turns every history row django-simple-history writes into a `Change`.
+
+Single saves and deletes arrive through simple-history's
+`post_create_historical_record` signal; bulk writes arrive through
+`record_bulk`, called by `HistoryRecordingQuerySet`. Both end in
+`_add_changes`, the one place that appends to the change log.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections, models, transaction
+from django.dispatch import receiver
+from simple_history.signals import post_create_historical_record
+
+from .models import Change, ChangeAction
+
+_ACTIONS = {"+": ChangeAction.CREATED, "~": ChangeAction.UPDATED, "-": ChangeAction.DELETED}
+# Any constant will do: every writer of the change log takes this lock.
+_CHANGE_LOG_LOCK = 7_401_202_511
+
+
+def _lock_change_log(using: str) -> None:
+    """Serialize writers until commit, so `Change.id` grows in commit order.
+
+    Without it two transactions could commit ids out of order and a feed reader
+    that already passed the higher id would never see the lower one.
+    SQLite serializes writers by itself.
+    """
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHANGE_LOG_LOCK])
+
+
+def tracked_field_names(history_model: type[models.Model]) -> list[str]:
+    return [field.name for field in history_model.tracked_fields]
+
+
+def _changed_fields(history_row: models.Model) -> list[str]:
+    action = history_row.history_type
+    if action == "+":
+        return tracked_field_names(type(history_row))
+    if action == "-":
+        return []
+    previous = history_row.prev_record
+    if previous is None:
+        return tracked_field_names(type(history_row))
+    # diff_against covers the tracked many-to-many fields as well.
+    return sorted(history_row.diff_against(previous).changed_fields)
+
+
+def _add_changes(using: str, rows: Sequence[Change]) -> None:
+    with transaction.atomic(using=using):
+        _lock_change_log(using)
+        Change.objects.using(using).bulk_create(rows)
+
+
+@receiver(post_create_historical_record)
+def _record_single(
+    sender: Any, instance: models.Model, history_instance: models.Model, using: str | None = None, **kwargs: Any
+) -> None:
+    using = using or "default"
+    _add_changes(
+        using,
+        [
+            Change(
+                record_type=instance._meta.label_lower,
+                object_id=instance.pk,
+                action=_ACTIONS[history_instance.history_type],
+                history_id=history_instance.history_id,
+                changed_fields=_changed_fields(history_instance),
+                changed_at=history_instance.history_date,
+                changed_by_id=history_instance.history_user_id,
+            )
+        ],
+    )
+
+
+def record_bulk(
+    model: type[models.Model], objs: Sequence[models.Model], *, action: str, fields: list[str] | None = None
+) -> None:
+    """Write history rows and change-log rows for objects written in bulk."""
+    if not objs:
+        return
+    using = objs[0]._state.db or "default"
+    history_rows = model.history.using(using).bulk_history_create(objs, update=action == ChangeAction.UPDATED)
+    history_model = model.history.model
+    all_fields = tracked_field_names(history_model)
+    _add_changes(
+        using,
+        [
+            Change(
+                record_type=model._meta.label_lower,
+                object_id=row.id,
+                action=action,
+                history_id=row.history_id,
+                changed_fields=sorted(fields) if fields is not None else all_fields,
+                changed_at=row.history_date,
+                changed_by_id=row.history_user_id,
+            )
+            for row in history_rows
+        ],
+    )

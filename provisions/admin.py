@@ -1,0 +1,188 @@
+"""The editors' admin for plans, versions, points, territories and sources."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from actors.models import Position
+
+from . import services
+from .choices import ProvisionStatus, Topic
+from .models import (
+    ControlObservation,
+    Lineage,
+    Plan,
+    Provision,
+    Source,
+    TerritorialDisposition,
+    Territory,
+    Version,
+)
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "published_on", "kind", "url"]
+    list_filter = ["kind", "publisher"]
+    search_fields = ["title", "publisher", "url", "notes"]
+    date_hierarchy = "published_on"
+
+
+@admin.register(Plan)
+class PlanAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "proposed_by", "answers"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["proposed_by", "answers"]
+
+
+class ProvisionInline(admin.TabularInline):
+    model = Provision
+    fields = ["number", "title", "status"]
+    extra = 0
+    show_change_link = True
+    ordering = ["sort_key"]
+
+
+@admin.register(Version)
+class VersionAdmin(SimpleHistoryAdmin):
+    list_display = ["label", "plan", "dated", "status", "text_basis", "proposed_by", "point_count"]
+    list_filter = ["status", "text_basis", "plan"]
+    search_fields = ["label", "summary", "plan__name"]
+    date_hierarchy = "dated"
+    ordering = ["-dated", "-id"]
+    autocomplete_fields = ["plan", "proposed_by", "revises", "sources"]
+    inlines = [ProvisionInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("plan", "proposed_by").annotate(points=Count("provisions"))
+
+    @admin.display(description="points", ordering="points")
+    def point_count(self, version: Version) -> int:
+        return version.points
+
+
+class ProvisionAdminForm(forms.ModelForm):
+    topics = forms.MultipleChoiceField(
+        choices=Topic.choices, widget=forms.CheckboxSelectMultiple, help_text="One or more topics."
+    )
+
+    class Meta:
+        model = Provision
+        fields = ["version", "number", "title", "text", "topics", "status"]
+
+
+class DispositionInline(admin.TabularInline):
+    model = TerritorialDisposition
+    extra = 0
+    autocomplete_fields = ["territory"]
+
+
+class PositionInline(admin.StackedInline):
+    model = Position
+    fk_name = "provision"
+    fields = ["actor", "stance", "taken_on", "summary", "attributed_to", "sources"]
+    extra = 0
+    autocomplete_fields = ["actor", "sources"]
+    ordering = ["actor__name", "-taken_on"]
+
+
+class LineageInline(admin.TabularInline):
+    model = Lineage
+    fk_name = "provision"
+    verbose_name = "derives from"
+    verbose_name_plural = "derives from (earlier points)"
+    fields = ["derives_from", "relation", "similarity", "confirmed", "note"]
+    extra = 0
+    autocomplete_fields = ["derives_from"]
+
+
+class TopicFilter(admin.SimpleListFilter):
+    title = "topic"
+    parameter_name = "topic"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return list(Topic.choices)
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.with_topic(self.value()) if self.value() in Topic.values else queryset
+
+
+def _status_action(status: ProvisionStatus):
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        try:
+            count = services.provisions_set_status(provisions=queryset, status=status, user=request.user)
+        except ValidationError as error:
+            modeladmin.message_user(request, "; ".join(error.messages), messages.ERROR)
+            return
+        modeladmin.message_user(request, f"{count} point(s) marked “{status.label}”.", messages.SUCCESS)
+
+    action.__name__ = f"mark_{status.value}"
+    action.short_description = f"Mark selected points “{status.label}”"
+    action.allowed_permissions = ("change",)
+    return action
+
+
+@admin.register(Provision)
+class ProvisionAdmin(SimpleHistoryAdmin):
+    form = ProvisionAdminForm
+    list_display = ["number", "title", "version", "status", "topic_list"]
+    list_display_links = ["number", "title"]
+    list_filter = ["status", TopicFilter, "version__plan", "version"]
+    list_select_related = ["version", "version__plan"]
+    search_fields = ["number", "title", "text", "version__label"]
+    ordering = ["-version__dated", "version_id", "sort_key"]
+    autocomplete_fields = ["version"]
+    inlines = [DispositionInline, PositionInline, LineageInline]
+    actions = [_status_action(status) for status in ProvisionStatus]
+
+    @admin.display(description="topics")
+    def topic_list(self, provision: Provision) -> str:
+        return ", ".join(provision.topic_labels)
+
+
+@admin.register(Lineage)
+class LineageAdmin(SimpleHistoryAdmin):
+    list_display = ["provision", "derives_from", "relation", "similarity", "confirmed"]
+    list_filter = ["confirmed", "relation", "provision__version"]
+    list_select_related = ["provision", "derives_from"]
+    search_fields = ["provision__title", "derives_from__title"]
+    autocomplete_fields = ["provision", "derives_from"]
+
+
+class ControlObservationInline(admin.TabularInline):
+    model = ControlObservation
+    extra = 0
+    autocomplete_fields = ["source"]
+
+
+@admin.register(Territory)
+class TerritoryAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "parent"]
+    list_filter = ["kind"]
+    search_fields = ["name", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+    inlines = [ControlObservationInline]
+
+
+@admin.register(ControlObservation)
+class ControlObservationAdmin(SimpleHistoryAdmin):
+    list_display = ["territory", "observed_on", "ukraine_share", "russia_share", "source"]
+    list_filter = ["territory"]
+    list_select_related = ["territory", "source"]
+    search_fields = ["territory__name", "note", "source__title"]
+    date_hierarchy = "observed_on"
+    autocomplete_fields = ["territory", "source"]
+
+
+@admin.register(TerritorialDisposition)
+class TerritorialDispositionAdmin(SimpleHistoryAdmin):
+    list_display = ["provision", "territory", "disposition"]
+    list_filter = ["disposition", "territory"]
+    list_select_related = ["provision", "territory"]
+    search_fields = ["provision__title", "territory__name", "note"]
+    autocomplete_fields = ["provision", "territory"]

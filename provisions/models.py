@@ -1,0 +1,413 @@
+"""Plans, their dated versions, the points of each version, territories and sources."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
+from django.db import connection, models
+from django.db.models import Q
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from history.models import RecordedModel
+from history.querysets import HistoryRecordingQuerySet
+
+from .choices import (
+    Disposition,
+    LineageRelation,
+    ProvisionStatus,
+    SourceKind,
+    TerritoryKind,
+    TextBasis,
+    Topic,
+    VersionStatus,
+)
+from .numbering import point_sort_key
+
+http_url = URLValidator(schemes=["http", "https"], message="Enter a web address starting with http:// or https://.")
+
+
+class Source(RecordedModel):
+    """A document a fact comes from: a news report, a statement, a post, a text."""
+
+    publisher = models.CharField(max_length=200)
+    title = models.CharField(max_length=500)
+    url = models.URLField("URL", max_length=1000, blank=True, validators=[http_url])
+    published_on = models.DateField(null=True, blank=True)
+    kind = models.CharField(max_length=30, choices=SourceKind.choices, default=SourceKind.NEWS_REPORT)
+    notes = models.TextField(blank=True)
+
+    objects = HistoryRecordingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-published_on", "publisher", "title"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="source_title_not_empty"),
+            models.CheckConstraint(condition=~Q(publisher=""), name="source_publisher_not_empty"),
+            models.CheckConstraint(
+                condition=Q(url="") | Q(url__startswith="http://") | Q(url__startswith="https://"),
+                name="source_url_is_http",
+                violation_error_message="Enter a web address starting with http:// or https://.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        date = f", {self.published_on:%Y-%m-%d}" if self.published_on else ""
+        return f"{self.publisher}: {self.title}{date}"
+
+
+class Plan(RecordedModel):
+    """A peace plan; its texts over time are its versions."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    proposed_by = models.ForeignKey(
+        "actors.Actor", null=True, blank=True, on_delete=models.PROTECT, related_name="plans"
+    )
+    answers = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="counter_proposals",
+        help_text="For a counter-proposal: the plan it answers.",
+    )
+
+    objects = HistoryRecordingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="plan_name_not_empty"),
+            models.CheckConstraint(condition=~Q(answers=models.F("id")), name="plan_does_not_answer_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.answers_id and self.answers_id == self.pk:
+            raise ValidationError({"answers": "A plan cannot answer itself."})
+
+
+class VersionQuerySet(HistoryRecordingQuerySet):
+    def chronological(self) -> VersionQuerySet:
+        return self.order_by("dated", "id")
+
+    def latest_first(self) -> VersionQuerySet:
+        return self.order_by("-dated", "-id")
+
+    def with_plan(self) -> VersionQuerySet:
+        return self.select_related("plan", "proposed_by", "revises", "revises__plan")
+
+
+class Version(RecordedModel):
+    """One dated text of a plan: a draft, a revision, a leak, a counter-proposal."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    label = models.CharField(max_length=200)
+    dated = models.DateField(help_text="The date the text is from (or was first reported).")
+    proposed_by = models.ForeignKey(
+        "actors.Actor", null=True, blank=True, on_delete=models.PROTECT, related_name="versions_proposed"
+    )
+    status = models.CharField(max_length=30, choices=VersionStatus.choices, default=VersionStatus.PROPOSED)
+    text_basis = models.CharField(
+        "how the text is known", max_length=30, choices=TextBasis.choices, default=TextBasis.REPORTED
+    )
+    summary = models.TextField(blank=True)
+    revises = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+        help_text="The earlier version (of this or another plan) this one revises or answers.",
+    )
+    sources = models.ManyToManyField(Source, blank=True, related_name="versions")
+
+    objects = VersionQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[sources])
+
+    class Meta:
+        ordering = ["-dated", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(label=""), name="version_label_not_empty"),
+            models.UniqueConstraint(
+                fields=["plan", "label"],
+                name="version_label_unique_in_plan",
+                violation_error_message="This plan already has a version with this label.",
+            ),
+            models.CheckConstraint(condition=~Q(revises=models.F("id")), name="version_does_not_revise_itself"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.name} — {self.label} ({self.dated:%Y-%m-%d})"
+
+    def clean(self) -> None:
+        if self.revises_id is None:
+            return
+        if self.pk and self.revises_id == self.pk:
+            raise ValidationError({"revises": "A version cannot revise itself."})
+        if self.dated and self.revises.dated > self.dated:
+            raise ValidationError({"revises": "A version can only revise an earlier version."})
+
+    def get_absolute_url(self) -> str:
+        return reverse("provisions:provision_list") + f"?version={self.pk}"
+
+
+class ProvisionQuerySet(HistoryRecordingQuerySet):
+    def in_version(self, version: Version | int) -> ProvisionQuerySet:
+        return self.filter(version=version)
+
+    def with_topic(self, topic: str) -> ProvisionQuerySet:
+        # JSON containment is native on PostgreSQL; SQLite has no such lookup, so
+        # match the quoted value in the JSON text (topics are plain slugs).
+        if connection.vendor == "postgresql":
+            return self.filter(topics__contains=[topic])
+        return self.filter(topics__icontains=f'"{topic}"')
+
+    def with_relations(self) -> ProvisionQuerySet:
+        """Everything a point's card shows, in a fixed number of queries."""
+        return self.select_related("version", "version__plan").prefetch_related(
+            models.Prefetch(
+                "dispositions",
+                queryset=TerritorialDisposition.objects.select_related("territory").order_by("territory__name"),
+            ),
+            models.Prefetch("derives_from", queryset=Provision.objects.select_related("version")),
+            models.Prefetch("derived_into", queryset=Provision.objects.select_related("version")),
+        )
+
+    def in_order(self) -> ProvisionQuerySet:
+        return self.order_by("version__dated", "version_id", "sort_key")
+
+
+class Provision(RecordedModel):
+    """One point of a version, as printed."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="provisions")
+    number = models.CharField(max_length=20, help_text="As printed: 1, 2, 10a, 10.b …")
+    sort_key = models.CharField(max_length=40, editable=False, db_index=True)
+    title = models.CharField(max_length=300)
+    text = models.TextField(help_text="The full text, or our summary where no text is public.")
+    topics = models.JSONField(default=list, help_text="One or more topics from the controlled vocabulary.")
+    status = models.CharField(max_length=30, choices=ProvisionStatus.choices, default=ProvisionStatus.PROPOSED)
+    derives_from = models.ManyToManyField(
+        "self",
+        through="Lineage",
+        through_fields=("provision", "derives_from"),
+        symmetrical=False,
+        related_name="derived_into",
+        blank=True,
+    )
+
+    objects = ProvisionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["version__dated", "version_id", "sort_key"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="provision_title_not_empty"),
+            models.CheckConstraint(condition=~Q(number=""), name="provision_number_not_empty"),
+            models.UniqueConstraint(
+                fields=["version", "sort_key"],
+                name="provision_number_unique_in_version",
+                violation_error_message="This version already has a point with this number.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        self.sort_key = point_sort_key(self.number)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        self.number = (self.number or "").strip().rstrip(".)").strip()
+        self.sort_key = point_sort_key(self.number)
+        if self.version_id and self.number:
+            clash = Provision.objects.filter(version_id=self.version_id, sort_key=self.sort_key).exclude(pk=self.pk)
+            if clash.exists():
+                errors["number"] = f"This version already has a point numbered {clash.first().number}."
+        topics = self.topics if isinstance(self.topics, list) else None
+        if not topics:
+            errors["topics"] = "Choose at least one topic."
+        elif unknown := sorted(set(topics) - set(Topic.values)):
+            errors["topics"] = f"Unknown topic(s): {', '.join(map(str, unknown))}."
+        elif len(set(topics)) != len(topics):
+            errors["topics"] = "A topic is listed twice."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def topic_labels(self) -> list[str]:
+        return [Topic(topic).label for topic in self.topics if topic in Topic.values]
+
+    def get_absolute_url(self) -> str:
+        return reverse("provisions:provision_detail", args=[self.pk])
+
+
+class Lineage(RecordedModel):
+    """A point derives from a point of an earlier version (reworded, split, merged…)."""
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="lineage_links")
+    derives_from = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="lineage_successors")
+    relation = models.CharField(max_length=20, choices=LineageRelation.choices, default=LineageRelation.REWORDED)
+    similarity = models.FloatField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Text similarity 0–1, where the link was proposed by the importer.",
+    )
+    confirmed = models.BooleanField(default=True, help_text="Unticked: proposed by the importer, not yet reviewed.")
+    note = models.TextField(blank=True)
+
+    objects = HistoryRecordingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "lineage links"
+        ordering = ["provision_id", "derives_from_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provision", "derives_from"],
+                name="lineage_unique",
+                violation_error_message="This point is already linked to that earlier point.",
+            ),
+            models.CheckConstraint(condition=~Q(provision=models.F("derives_from")), name="lineage_not_self"),
+            models.CheckConstraint(
+                condition=Q(similarity__isnull=True) | Q(similarity__gte=0, similarity__lte=1),
+                name="lineage_similarity_0_1",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provision} ← {self.derives_from}"
+
+    def clean(self) -> None:
+        if not (self.provision_id and self.derives_from_id):
+            return
+        if self.provision_id == self.derives_from_id:
+            raise ValidationError({"derives_from": "A point cannot derive from itself."})
+        later, earlier = self.provision.version, self.derives_from.version
+        if earlier.pk == later.pk:
+            raise ValidationError({"derives_from": "A point can only derive from a point of an earlier version."})
+        if earlier.dated > later.dated:
+            raise ValidationError(
+                {"derives_from": f"“{earlier.label}” ({earlier.dated}) is later than “{later.label}” ({later.dated})."}
+            )
+
+
+class Territory(RecordedModel):
+    """An oblast, a region, a place or a facility that a plan names."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=20, choices=TerritoryKind.choices, default=TerritoryKind.OBLAST)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts")
+    description = models.TextField(blank=True)
+
+    objects = HistoryRecordingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name_plural = "territories"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="territory_name_not_empty"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="territory_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        ancestor, seen = self.parent, set()
+        while ancestor is not None:
+            if ancestor.pk == self.pk and self.pk is not None:
+                raise ValidationError({"parent": "A territory cannot be inside itself."})
+            if ancestor.pk in seen:
+                break
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
+
+
+share_validators = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+class ControlObservation(RecordedModel):
+    """Who holds how much of a territory, as of a date, according to one source.
+
+    Sources disagree; each observation keeps its own source and none overwrites another.
+    """
+
+    territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="control_observations")
+    observed_on = models.DateField()
+    ukraine_share = models.DecimalField(
+        "share held by Ukraine (%)", max_digits=5, decimal_places=2, null=True, blank=True, validators=share_validators
+    )
+    russia_share = models.DecimalField(
+        "share held by Russia (%)", max_digits=5, decimal_places=2, null=True, blank=True, validators=share_validators
+    )
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="control_observations")
+    note = models.TextField(blank=True)
+
+    objects = HistoryRecordingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["territory__name", "-observed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ukraine_share__isnull=True) | Q(ukraine_share__gte=0, ukraine_share__lte=100),
+                name="control_ukraine_share_0_100",
+                violation_error_message="A share must be between 0 and 100 %.",
+            ),
+            models.CheckConstraint(
+                condition=Q(russia_share__isnull=True) | Q(russia_share__gte=0, russia_share__lte=100),
+                name="control_russia_share_0_100",
+                violation_error_message="A share must be between 0 and 100 %.",
+            ),
+            models.CheckConstraint(
+                condition=Q(ukraine_share__isnull=False) | Q(russia_share__isnull=False),
+                name="control_has_a_share",
+                violation_error_message="Give the share held by Ukraine, by Russia, or both.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory} on {self.observed_on:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        both = self.ukraine_share is not None and self.russia_share is not None
+        if both and self.ukraine_share + self.russia_share > 100:
+            raise ValidationError("The shares held by Ukraine and Russia add up to more than 100 %.")
+
+
+class TerritorialDisposition(RecordedModel):
+    """What one point proposes for one territory."""
+
+    provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="dispositions")
+    territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="dispositions")
+    disposition = models.CharField(max_length=40, choices=Disposition.choices)
+    note = models.TextField(blank=True, help_text="Which part of the territory, and on what terms.")
+
+    objects = HistoryRecordingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["territory__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provision", "territory", "disposition"],
+                name="disposition_unique",
+                violation_error_message="This point already gives this territory this disposition.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.territory}: {self.get_disposition_display()}"

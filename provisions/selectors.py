@@ -1,0 +1,173 @@
+"""Multi-step reads shared by the dashboard and the API: lineage and version comparison."""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from .diffing import DiffSegment, word_diff
+from .models import Lineage, Plan, Provision, Version
+
+COMPARED_FIELDS = ("number", "title", "text", "status", "topics")
+
+
+@dataclass
+class PointChange:
+    """How one point fared between two versions."""
+
+    kind: str  # "added", "removed", "changed" or "unchanged"
+    old: list[Provision] = field(default_factory=list)
+    new: Provision | None = None
+    changed_fields: list[str] = field(default_factory=list)
+    diff: list[DiffSegment] = field(default_factory=list)
+
+    @property
+    def sort_key(self) -> tuple[str, str]:
+        if self.new is not None:
+            return (self.new.sort_key, "")
+        return (self.old[0].sort_key, "~")
+
+
+@dataclass
+class VersionComparison:
+    old_version: Version
+    new_version: Version
+    changes: list[PointChange]
+
+    def of_kind(self, kind: str) -> list[PointChange]:
+        return [change for change in self.changes if change.kind == kind]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
+        for change in self.changes:
+            counts[change.kind] += 1
+        return counts
+
+
+def _family_plan_ids(plan_ids: set[int]) -> set[int]:
+    """The plans whose points can be linked: these, the plans they answer, their counter-proposals."""
+    rows = Plan.objects.filter(Q(id__in=plan_ids) | Q(answers_id__in=plan_ids) | Q(counter_proposals__in=plan_ids))
+    return set(rows.values_list("id", flat=True)) | plan_ids
+
+
+def _lineage_graph(plan_ids: set[int]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Parents and children of every point in these plans, from one query."""
+    parents: dict[int, set[int]] = defaultdict(set)
+    children: dict[int, set[int]] = defaultdict(set)
+    pairs = Lineage.objects.filter(
+        Q(provision__version__plan_id__in=plan_ids) | Q(derives_from__version__plan_id__in=plan_ids)
+    ).values_list("provision_id", "derives_from_id")
+    for child, parent in pairs:
+        parents[child].add(parent)
+        children[parent].add(child)
+    return parents, children
+
+
+def _reach(start: int, edges: dict[int, set[int]], targets: set[int]) -> set[int]:
+    """Points among `targets` reachable from `start` along `edges` (stopping at the first hit)."""
+    found: set[int] = set()
+    seen = {start}
+    queue = deque(edges.get(start, ()))
+    while queue:
+        node = queue.popleft()
+        if node in seen:
+            continue
+        seen.add(node)
+        if node in targets:
+            found.add(node)
+            continue
+        queue.extend(edges.get(node, ()))
+    return found
+
+
+def compare_versions(old_version: Version, new_version: Version) -> VersionComparison:
+    """Points added, removed, changed and unchanged from `old_version` to `new_version`.
+
+    Follows lineage (through intermediate versions too), not point numbers: a point
+    renumbered from 21 to 14 is "changed". A point split in two gives two changes;
+    a merged point is compared with the joined texts of its sources.
+    Runs a fixed number of queries whatever the size of the versions.
+    """
+    old_points = {p.id: p for p in Provision.objects.filter(version=old_version).order_by("sort_key")}
+    new_points = {p.id: p for p in Provision.objects.filter(version=new_version).order_by("sort_key")}
+    parents, _children = _lineage_graph(_family_plan_ids({old_version.plan_id, new_version.plan_id}))
+
+    ancestry = {
+        point.id: sorted(_reach(point.id, parents, set(old_points)), key=lambda pk: old_points[pk].sort_key)
+        for point in new_points.values()
+    }
+    # An old point reached from several new points was split.
+    descendants_count: dict[int, int] = defaultdict(int)
+    for ancestors in ancestry.values():
+        for pk in ancestors:
+            descendants_count[pk] += 1
+
+    changes: list[PointChange] = []
+    for point in new_points.values():
+        ancestors = ancestry[point.id]
+        if not ancestors:
+            changes.append(PointChange("added", new=point, diff=word_diff("", point.text)))
+            continue
+        sources = [old_points[pk] for pk in ancestors]
+        if len(sources) > 1:
+            changed_fields = ["merged"]
+        else:
+            changed_fields = [name for name in COMPARED_FIELDS if getattr(sources[0], name) != getattr(point, name)]
+            if descendants_count[sources[0].id] > 1:
+                changed_fields.insert(0, "split")
+        old_text = "\n\n".join(source.text for source in sources)
+        changes.append(
+            PointChange(
+                "changed" if changed_fields else "unchanged",
+                old=sources,
+                new=point,
+                changed_fields=changed_fields,
+                diff=word_diff(old_text, point.text),
+            )
+        )
+    reached = {pk for ancestors in ancestry.values() for pk in ancestors}
+    for pk, point in old_points.items():
+        if pk not in reached:
+            changes.append(PointChange("removed", old=[point], diff=word_diff(point.text, "")))
+    changes.sort(key=lambda change: change.sort_key)
+    return VersionComparison(old_version, new_version, changes)
+
+
+@dataclass
+class LineageStep:
+    provision: Provision
+    depth: int  # negative: earlier versions; positive: later versions
+    link: Lineage | None = None
+
+
+def lineage_of(provision: Provision) -> tuple[list[LineageStep], list[LineageStep]]:
+    """The same point in earlier versions (nearest first) and in later ones.
+
+    Two queries for the graph and one for the points, whatever the history length.
+    """
+    parents, children = _lineage_graph(_family_plan_ids({provision.version.plan_id}))
+
+    def walk(edges: dict[int, set[int]]) -> dict[int, int]:
+        depth: dict[int, int] = {}
+        queue = deque((pk, 1) for pk in edges.get(provision.id, ()))
+        while queue:
+            pk, level = queue.popleft()
+            if pk in depth or pk == provision.id:
+                continue
+            depth[pk] = level
+            queue.extend((nxt, level + 1) for nxt in edges.get(pk, ()))
+        return depth
+
+    earlier, later = walk(parents), walk(children)
+    points = Provision.objects.filter(id__in=set(earlier) | set(later)).select_related("version", "version__plan")
+    by_id = {p.id: p for p in points}
+    back = sorted(
+        (LineageStep(by_id[pk], -d) for pk, d in earlier.items()), key=lambda s: (-s.depth, s.provision.sort_key)
+    )
+    forward = sorted(
+        (LineageStep(by_id[pk], d) for pk, d in later.items()), key=lambda s: (s.depth, s.provision.sort_key)
+    )
+    return back, forward
