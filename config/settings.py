@@ -66,10 +66,12 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Local
     "history",
     "provisions",
     "actors",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -147,7 +149,7 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
-# --- Celery -----------------------------------------------------------------
+# --- Celery and background jobs (issue 5) -----------------------------------
 # No broker configured means the embedded default: tasks run inline.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
@@ -160,23 +162,113 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-# The periodic schedule lives here and only here.
-CELERY_BEAT_SCHEDULE: dict = {}
+# A broker that is down must cost a request a second or two, not a hang: short
+# connect timeout, few publish retries. The page then says "could not be queued".
+CELERY_BROKER_CONNECTION_TIMEOUT = float(os.environ.get("CELERY_BROKER_CONNECTION_TIMEOUT", "2"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
 
-# --- REST framework ---------------------------------------------------------
+# The periodic schedule lives here and only here.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "daily-snapshot": {"task": "exchange.tasks.make_daily_snapshot", "schedule": crontab(hour=3, minute=15)},
+    "requeue-stalled-webhook-deliveries": {"task": "exchange.tasks.requeue_stalled_deliveries", "schedule": 300.0},
+}
+
+# Imports, webhooks and snapshots (exchange app).
+IMPORT_TASK_TIME_LIMIT = 600  # seconds; also the lease after which a crashed import may be taken over
+IMPORT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))  # per delivery
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))  # 30 s, 1 min, 2 min…
+WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "1800"))
+WEBHOOK_PAUSE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_PAUSE_AFTER_FAILURES", "10"))  # failed attempts in a row
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)  # production consumers get https only
+SNAPSHOT_TASK_TIME_LIMIT = 1800
+SNAPSHOT_KEEP_DAILY = int(os.environ.get("SNAPSHOT_KEEP_DAILY", "30"))
+
+# --- Dashboard (issue 4) ----------------------------------------------------
+# Error pages 404.html, 400.html and 500.html live in templates/; the dashboard's
+# own assets in static/dashboard/ (served by whitenoise, nothing remote).
+
+# --- REST framework (issue 3) -----------------------------------------------
+# Anonymous clients are throttled ("120/min", "5/s", "1000/hour"; empty or "off" disables it).
+API_ANON_RATE: str | None = os.environ.get("API_ANON_RATE", "120/min").strip()
+if API_ANON_RATE.lower() in {"", "off", "none"}:
+    API_ANON_RATE = None
+else:
+    _count, _, _period = API_ANON_RATE.partition("/")
+    if not (
+        _count.isascii()
+        and _count.isdigit()
+        and int(_count) > 0
+        and _period in {"s", "sec", "min", "m", "hour", "h", "day", "d"}
+    ):
+        raise ImproperlyConfigured(f"API_ANON_RATE must look like 120/min (per s, min, hour or day): {API_ANON_RATE!r}")
+API_MAX_PAGE_SIZE = 500
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Token first, so an anonymous write is told 401 (with WWW-Authenticate), not 403.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
+    "DEFAULT_THROTTLE_CLASSES": ["provisions.api.throttling.AnonymousThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "provisions.api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "provisions.api.filtering.TextSearchFilter",
+        "provisions.api.filtering.StrictOrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+        "provisions.api.renderers.FlatCSVRenderer",
+    ],
+    "EXCEPTION_HANDLER": "provisions.api.errors.api_exception_handler",
+    "DATETIME_FORMAT": "iso-8601",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Accord Tracker API",
     "DESCRIPTION": "Point-by-point record of a live peace negotiation.",
     "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page is served from local static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TopicEnum": "provisions.choices.Topic",
+        "VersionStatusEnum": "provisions.choices.VersionStatus",
+        "TextBasisEnum": "provisions.choices.TextBasis",
+        "ProvisionStatusEnum": "provisions.choices.ProvisionStatus",
+        "LineageRelationEnum": "provisions.choices.LineageRelation",
+        "DispositionEnum": "provisions.choices.Disposition",
+        "TerritoryKindEnum": "provisions.choices.TerritoryKind",
+        "SourceKindEnum": "provisions.choices.SourceKind",
+        "ActorKindEnum": "actors.choices.ActorKind",
+        "StanceEnum": "actors.choices.Stance",
+        "EventKindEnum": "actors.choices.EventKind",
+        "ChangeActionEnum": "history.models.ChangeAction",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "provisions.api.schema.document_error_responses",
+    ],
 }
 
 # --- Production hardening (DEBUG=0) -----------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # The container healthcheck speaks plain HTTP from inside.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

@@ -42,8 +42,11 @@ class HistoryRecordingQuerySet(models.QuerySet):
                 obj.updated_at = now
             if "updated_at" not in fields:
                 fields.append("updated_at")
+        # Django's bulk_update calls update() internally; a plain QuerySet keeps
+        # that inner call from coming back here.
+        plain = models.QuerySet(model=self.model, using=self.db)
         with transaction.atomic(using=self.db):
-            rows = super().bulk_update(objs, fields, batch_size=batch_size)
+            rows = plain.bulk_update(objs, fields, batch_size=batch_size)
             record_bulk(self.model, objs, action="updated", fields=list(fields))
         return rows
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import connections, models, transaction
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 from simple_history.signals import post_create_historical_record
 
 from .models import Change, ChangeAction
@@ -18,6 +18,10 @@ from .models import Change, ChangeAction
 _ACTIONS = {"+": ChangeAction.CREATED, "~": ChangeAction.UPDATED, "-": ChangeAction.DELETED}
 # Any constant will do: every writer of the change log takes this lock.
 _CHANGE_LOG_LOCK = 7_401_202_511
+
+# Sent with the new `Change` rows (ids set) while the writer's transaction is still
+# open; receivers that act on committed data defer with transaction.on_commit.
+changes_recorded = Signal()
 
 
 def _lock_change_log(using: str) -> None:
@@ -33,8 +37,12 @@ def _lock_change_log(using: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHANGE_LOG_LOCK])
 
 
+# Bookkeeping, not content: never listed as a changed field.
+_TIMESTAMPS = {"created_at", "updated_at"}
+
+
 def tracked_field_names(history_model: type[models.Model]) -> list[str]:
-    return [field.name for field in history_model.tracked_fields]
+    return [field.name for field in history_model.tracked_fields if field.name not in _TIMESTAMPS]
 
 
 def _changed_fields(history_row: models.Model) -> list[str]:
@@ -47,13 +55,14 @@ def _changed_fields(history_row: models.Model) -> list[str]:
     if previous is None:
         return tracked_field_names(type(history_row))
     # diff_against covers the tracked many-to-many fields as well.
-    return sorted(history_row.diff_against(previous).changed_fields)
+    return sorted(set(history_row.diff_against(previous).changed_fields) - _TIMESTAMPS)
 
 
 def _add_changes(using: str, rows: Sequence[Change]) -> None:
     with transaction.atomic(using=using):
         _lock_change_log(using)
         Change.objects.using(using).bulk_create(rows)
+    changes_recorded.send(sender=Change, changes=rows, using=using)
 
 
 @receiver(post_create_historical_record)
@@ -84,7 +93,7 @@ def record_bulk(
     if not objs:
         return
     using = objs[0]._state.db or "default"
-    history_rows = model.history.using(using).bulk_history_create(objs, update=action == ChangeAction.UPDATED)
+    history_rows = model.history.bulk_history_create(objs, update=action == ChangeAction.UPDATED)
     history_model = model.history.model
     all_fields = tracked_field_names(history_model)
     _add_changes(
@@ -95,7 +104,7 @@ def record_bulk(
                 object_id=row.id,
                 action=action,
                 history_id=row.history_id,
-                changed_fields=sorted(fields) if fields is not None else all_fields,
+                changed_fields=sorted(set(fields) - _TIMESTAMPS) if fields is not None else all_fields,
                 changed_at=row.history_date,
                 changed_by_id=row.history_user_id,
             )

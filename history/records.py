@@ -7,6 +7,7 @@ ad hoc in a view.
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import models
+from django.db.models import Exists, OuterRef
 
 from .models import Change
 
@@ -21,8 +22,17 @@ def as_of(model: type[models.Model], moment: datetime) -> models.QuerySet:
 
     Returns simple-history's queryset of instances: filter it with the model's
     own field names (e.g. `version_id=3`); related objects are read live.
+    Unlike `Model.history.as_of`, two history rows with the same timestamp (a
+    save and its many-to-many update) never yield the record twice: the later
+    row by history_id wins.
     """
-    return model.history.as_of(moment)
+    recorded = model.history.filter(history_date__lte=moment)
+    superseded = model.history.filter(
+        history_date__lte=moment, id=OuterRef("id"), history_id__gt=OuterRef("history_id")
+    )
+    rows = recorded.filter(~Exists(superseded)).as_instances()
+    rows._as_of = moment
+    return rows
 
 
 def history_of(instance: models.Model) -> models.QuerySet:
@@ -41,3 +51,43 @@ def history_row(change: Change) -> models.Model | None:
 
     model = apps.get_model(change.record_type)
     return model.history.filter(history_id=change.history_id).first()
+
+
+def history_record_of(instance: models.Model) -> models.Model:
+    """The history row an "as of" instance was built from."""
+    return instance._history
+
+
+def m2m_as_of(model: type[models.Model], field_name: str, instances: list[models.Model]) -> dict[int, list[int]]:
+    """For "as of" instances of `model`, the ids a tracked many-to-many field held then.
+
+    Keyed by the instance's primary key. One query whatever the number of instances.
+    """
+    history_model = model.history.model
+    accessor = f"{history_model._meta.model_name}_{field_name}"
+    m2m_history_model = history_model._meta.get_field(accessor).related_model
+    target = model._meta.get_field(field_name).related_model._meta.model_name
+    by_history = {history_record_of(obj).history_id: obj.pk for obj in instances}
+    result: dict[int, list[int]] = {obj.pk: [] for obj in instances}
+    rows = m2m_history_model.objects.filter(history_id__in=list(by_history)).values_list("history_id", f"{target}_id")
+    for history_id, target_id in rows:
+        result[by_history[history_id]].append(target_id)
+    return result
+
+
+def history_rows(model: type[models.Model], history_ids: list[int]) -> dict[int, models.Model]:
+    """History rows of `model` by history_id, in one query (the change feed reads them in batches)."""
+    return {row.history_id: row for row in model.history.filter(history_id__in=history_ids)}
+
+
+def m2m_of_history_rows(model: type[models.Model], field_name: str, history_ids: list[int]) -> dict[int, list[int]]:
+    """For history rows of `model`, the ids a tracked many-to-many field held in each; one query."""
+    history_model = model.history.model
+    accessor = f"{history_model._meta.model_name}_{field_name}"
+    m2m_history_model = history_model._meta.get_field(accessor).related_model
+    target = model._meta.get_field(field_name).related_model._meta.model_name
+    result: dict[int, list[int]] = {history_id: [] for history_id in history_ids}
+    rows = m2m_history_model.objects.filter(history_id__in=history_ids).values_list("history_id", f"{target}_id")
+    for history_id, target_id in rows:
+        result[history_id].append(target_id)
+    return result

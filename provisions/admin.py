@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -25,6 +26,8 @@ from .models import (
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    # A web address typed without a scheme is taken as https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "publisher", "published_on", "kind", "url"]
     list_filter = ["kind", "publisher"]
     search_fields = ["title", "publisher", "url", "notes"]
@@ -151,6 +154,12 @@ class LineageAdmin(SimpleHistoryAdmin):
     list_select_related = ["provision", "derives_from"]
     search_fields = ["provision__title", "derives_from__title"]
     autocomplete_fields = ["provision", "derives_from"]
+    actions = ["confirm_links"]
+
+    @admin.action(description="Confirm selected links (reviewed)", permissions=["change"])
+    def confirm_links(self, request: HttpRequest, queryset: QuerySet) -> None:
+        count = services.lineage_confirm(links=queryset, user=request.user)
+        self.message_user(request, f"{count} link(s) confirmed.", messages.SUCCESS)
 
 
 class ControlObservationInline(admin.TabularInline):

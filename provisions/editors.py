@@ -21,9 +21,13 @@ EDITOR_MODELS: dict[str, list[str]] = {
         "territorialdisposition",
     ],
     "actors": ["actor", "position", "event", "claim", "account"],
+    "exchange": ["importjob", "webhooksubscription", "snapshot"],
 }
 # Read-only for editors.
-EDITOR_VIEW_ONLY: dict[str, list[str]] = {"history": ["change"]}
+EDITOR_VIEW_ONLY: dict[str, list[str]] = {
+    "history": ["change"],
+    "exchange": ["webhookdelivery", "deliveryattempt"],
+}
 
 
 def editor_permission_codenames() -> list[tuple[str, str]]:
@@ -52,5 +56,13 @@ def sync_editors_group(apps: Any, schema_editor: Any = None) -> None:
     group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
     wanted = []
     for app_label, codename in editor_permission_codenames():
-        wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        try:
+            wanted.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+        except Permission.DoesNotExist:
+            # A model whose app is migrated later: that app's own migration calls this again.
+            try:
+                apps.get_model(app_label, codename.split("_", 1)[1])
+            except LookupError:
+                continue
+            raise
     group.permissions.set(wanted)

@@ -207,6 +207,7 @@ class Provision(RecordedModel):
     history = HistoricalRecords()
 
     class Meta:
+        verbose_name = "point"
         ordering = ["version__dated", "version_id", "sort_key"]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="provision_title_not_empty"),
@@ -270,7 +271,7 @@ class Lineage(RecordedModel):
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name_plural = "lineage links"
+        verbose_name = "lineage link"
         ordering = ["provision_id", "derives_from_id"]
         constraints = [
             models.UniqueConstraint(

@@ -83,16 +83,27 @@ def _reach(start: int, edges: dict[int, set[int]], targets: set[int]) -> set[int
     return found
 
 
-def compare_versions(old_version: Version, new_version: Version) -> VersionComparison:
+def compare_versions(
+    old_version: Version,
+    new_version: Version,
+    *,
+    old_points: list[Provision] | None = None,
+    new_points: list[Provision] | None = None,
+) -> VersionComparison:
     """Points added, removed, changed and unchanged from `old_version` to `new_version`.
 
     Follows lineage (through intermediate versions too), not point numbers: a point
     renumbered from 21 to 14 is "changed". A point split in two gives two changes;
     a merged point is compared with the joined texts of its sources.
-    Runs a fixed number of queries whatever the size of the versions.
+    Runs a fixed number of queries whatever the size of the versions. `old_points` /
+    `new_points` pass the points to compare when they are not the stored ones (e.g. as of a date).
     """
-    old_points = {p.id: p for p in Provision.objects.filter(version=old_version).order_by("sort_key")}
-    new_points = {p.id: p for p in Provision.objects.filter(version=new_version).order_by("sort_key")}
+    if old_points is None:
+        old_points = list(Provision.objects.filter(version=old_version).order_by("sort_key"))
+    if new_points is None:
+        new_points = list(Provision.objects.filter(version=new_version).order_by("sort_key"))
+    old_points = {p.id: p for p in sorted(old_points, key=lambda p: p.sort_key)}
+    new_points = {p.id: p for p in sorted(new_points, key=lambda p: p.sort_key)}
     parents, _children = _lineage_graph(_family_plan_ids({old_version.plan_id, new_version.plan_id}))
 
     ancestry = {
@@ -146,7 +157,9 @@ class LineageStep:
 def lineage_of(provision: Provision) -> tuple[list[LineageStep], list[LineageStep]]:
     """The same point in earlier versions (nearest first) and in later ones.
 
-    Two queries for the graph and one for the points, whatever the history length.
+    Direct neighbours carry their `link` (so a link the importer proposed and no
+    editor confirmed yet can be shown as such). A fixed number of queries,
+    whatever the history length.
     """
     parents, children = _lineage_graph(_family_plan_ids({provision.version.plan_id}))
 
@@ -164,10 +177,14 @@ def lineage_of(provision: Provision) -> tuple[list[LineageStep], list[LineageSte
     earlier, later = walk(parents), walk(children)
     points = Provision.objects.filter(id__in=set(earlier) | set(later)).select_related("version", "version__plan")
     by_id = {p.id: p for p in points}
+    direct = Lineage.objects.filter(Q(provision=provision) | Q(derives_from=provision))
+    links = {(link.derives_from_id if link.provision_id == provision.id else link.provision_id): link for link in direct}
     back = sorted(
-        (LineageStep(by_id[pk], -d) for pk, d in earlier.items()), key=lambda s: (-s.depth, s.provision.sort_key)
+        (LineageStep(by_id[pk], -d, links.get(pk) if d == 1 else None) for pk, d in earlier.items()),
+        key=lambda s: (-s.depth, s.provision.sort_key),
     )
     forward = sorted(
-        (LineageStep(by_id[pk], d) for pk, d in later.items()), key=lambda s: (s.depth, s.provision.sort_key)
+        (LineageStep(by_id[pk], d, links.get(pk) if d == 1 else None) for pk, d in later.items()),
+        key=lambda s: (s.depth, s.provision.sort_key),
     )
     return back, forward

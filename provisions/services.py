@@ -73,3 +73,16 @@ def disposition_set(
         TerritorialDisposition(provision=provision, territory=territory, disposition=disposition, note=note),
         user=user,
     )
+
+
+@transaction.atomic
+def lineage_confirm(*, links: Iterable[Lineage], user: Any = None) -> int:
+    """Mark proposed (importer) links as reviewed, with history for each; confirmed ones are left alone."""
+    pending = [link for link in links if not link.confirmed]
+    for link in pending:
+        link.confirmed = True
+        if user is not None and getattr(user, "is_authenticated", False):
+            link._history_user = user
+    if pending:
+        Lineage.objects.bulk_update(pending, ["confirmed"])
+    return len(pending)

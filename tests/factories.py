@@ -29,7 +29,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery-staple")
+    password = factory.django.Password("correct-horse-battery-staple")
 
 
 class EditorFactory(UserFactory):
@@ -39,7 +39,6 @@ class EditorFactory(UserFactory):
     def editors_group(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.groups.add(Group.objects.get(name=EDITORS_GROUP))
-            self.save()
 
 
 class SourceFactory(factory.django.DjangoModelFactory):

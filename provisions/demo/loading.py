@@ -54,6 +54,9 @@ class DemoLoader:
         self.versions: dict[str, Version] = {}
         self.points: dict[tuple[str, str], Provision] = {}
         self.events: dict[str, Event] = {}
+        # Records with no date of their own (actors, territories, plans) are
+        # dated from the earliest fact in the dataset, so past views have them.
+        self.baseline = min(date.fromisoformat(v) for v in _iter_dates(data))
 
     def _ensure(
         self,
@@ -64,6 +67,7 @@ class DemoLoader:
         m2m: dict[str, list] | None = None,
         day: date | None = None,
     ) -> models.Model:
+        day = day or self.baseline
         existing = model.objects.filter(**lookup).first()
         label = model._meta.verbose_name_plural
         if existing is not None:
@@ -232,6 +236,19 @@ class DemoLoader:
                     },
                     day=day,
                 )
+
+
+def _iter_dates(value: Any):
+    """Every ISO date string anywhere in the dataset."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in {"published_on", "observed_on", "dated", "taken_on", "occurred_on", "reported_on"} and item:
+                yield item
+            else:
+                yield from _iter_dates(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _iter_dates(item)
 
 
 def _share(value: Any) -> Decimal | None:

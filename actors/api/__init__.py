@@ -1,0 +1,1 @@
+"""The REST API (v1) of actors, their positions and events."""

@@ -1,0 +1,542 @@
+"""Writes for imports, webhooks and snapshots. Tasks, the admin, the API and the
+commands call these; none of them repeats a rule."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from history.models import Change
+from history.records import history_row
+from provisions import importing
+from provisions.models import Lineage, Plan, Provision, Version
+from provisions.services import lineage_confirm
+
+from . import snapshots, webhooks
+from .choices import DeliveryStatus, JobStatus, SnapshotStatus, SnapshotTrigger, SubscriptionStatus
+from .models import DeliveryAttempt, ImportJob, Snapshot, WebhookDelivery, WebhookSubscription
+from .queueing import QUEUE_FAILED_MESSAGE, enqueue, enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+
+
+def _one_line(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- Importing a draft -------------------------------------------------------
+
+
+class JobBusy(Exception):
+    """Another worker holds the job; look again once its lease has run out."""
+
+    def __init__(self, retry_in: int) -> None:
+        super().__init__(f"running elsewhere, retry in {retry_in}s")
+        self.retry_in = retry_in
+
+
+def import_check(*, plan: Plan, label: str, dated: date, text: str, revises: Version | None = None) -> int:
+    """The checks an editor hears about at once (the import repeats them, race-safe).
+
+    Returns the number of points found; raises ValidationError keyed by field.
+    """
+    errors: dict[str, str] = {}
+    if Version.objects.filter(plan=plan, label=label.strip()).exists():
+        errors["label"] = f"“{plan}” already has a version labelled “{label.strip()}”."
+    if revises is not None and dated and revises.dated > dated:
+        errors["revises"] = f"“{revises.label}” ({revises.dated}) is later than {dated}: pick an earlier version."
+    found = 0
+    try:
+        found = len(importing.parse_draft(text).points)
+    except ValidationError as error:
+        errors["text"] = _one_line(error)
+    if errors:
+        raise ValidationError(errors)
+    return found
+
+
+def import_job_record(
+    *,
+    plan: Plan,
+    label: str,
+    dated: date,
+    text: str,
+    revises: Version | None = None,
+    text_basis: str = importing.TextBasis.LEAKED,
+    source_name: str = "",
+    user: Any = None,
+) -> ImportJob:
+    """Record an import request (queued, not yet sent to a worker)."""
+    job = ImportJob(
+        plan=plan,
+        label=label.strip(),
+        dated=dated,
+        text=text,
+        revises=revises,
+        text_basis=text_basis,
+        source_name=source_name,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+        stage="Waiting for a worker",
+    )
+    job.full_clean()
+    job.save()
+    return job
+
+
+@transaction.atomic
+def import_job_submit(**request: Any) -> ImportJob:
+    """Record the request (see `import_job_record`) and queue the import once committed.
+
+    If the broker is down the job says so ("could not be queued"); nothing else is written.
+    """
+    job = import_job_record(**request)
+    from .tasks import run_import
+
+    enqueue_on_commit(run_import, job.pk, on_failure=lambda: _import_not_queued(job.pk))
+    return job
+
+
+def _import_not_queued(job_id: int) -> None:
+    ImportJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.NOT_QUEUED, stage="", error=QUEUE_FAILED_MESSAGE, finished_at=timezone.now()
+    )
+
+
+def _set_progress(job_id: int, progress: int, stage: str) -> None:
+    # Outside the import's transaction, so the admin page sees it while the task runs.
+    ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress=progress, stage=stage)
+
+
+def import_job_run(*, job_id: int) -> ImportJob | None:
+    """Run a queued import: parse, propose lineage, create the version in one transaction.
+
+    Idempotent: a job already imported, failed or published is left as it is, so a
+    second delivery of the task does nothing. A job another worker is running raises
+    JobBusy until its lease (the task's time limit) has run out.
+    Validation failures (empty text, no points, label taken) mark the job failed
+    with the reason, and nothing of the version remains.
+    """
+    now = timezone.now()
+    lease = timedelta(seconds=settings.IMPORT_TASK_TIME_LIMIT)
+    claimed = (
+        ImportJob.objects.filter(pk=job_id)
+        .filter(Q(status=JobStatus.QUEUED) | Q(status=JobStatus.RUNNING, started_at__lt=now - lease))
+        .update(status=JobStatus.RUNNING, started_at=now, progress=5, stage="Reading the text", error="")
+    )
+    job = ImportJob.objects.select_related("plan", "revises", "created_by").filter(pk=job_id).first()
+    if job is None:
+        return None
+    if not claimed:
+        if job.status == JobStatus.RUNNING:
+            raise JobBusy(retry_in=max(1, int((job.started_at + lease - now).total_seconds()) + 1))
+        return job
+    try:
+        draft = importing.parse_draft(job.text)
+        _set_progress(job_id, 15, f"Found {len(draft.points)} points; comparing them with the earlier version")
+        old = list(Provision.objects.filter(version=job.revises).order_by("sort_key")) if job.revises_id else []
+        last = [15]
+
+        def on_compared(done: int, total: int) -> None:
+            percent = 15 + int(70 * done / max(total, 1))
+            if percent >= last[0] + 5:
+                last[0] = percent
+                _set_progress(job_id, percent, f"Compared {done} of {total} points")
+
+        proposal = importing.propose_lineage(draft.points, old, progress=on_compared)
+        _set_progress(job_id, 90, "Creating the version and its points")
+        with transaction.atomic():
+            result = importing.create_imported_version(
+                plan=job.plan,
+                label=job.label,
+                dated=job.dated,
+                draft=draft,
+                proposal=proposal,
+                revises=job.revises,
+                text_basis=job.text_basis,
+                user=job.created_by,
+            )
+            job.version = result.version
+            job.report = result.report
+            job.status = JobStatus.IMPORTED
+            job.progress = 100
+            job.stage = "Imported: review the proposed links, then publish"
+            job.finished_at = timezone.now()
+            job.save(update_fields=["version", "report", "status", "progress", "stage", "finished_at"])
+    except ValidationError as error:
+        _import_failed(job, _one_line(error))
+    except SoftTimeLimitExceeded:
+        _import_failed(job, "The import took longer than its time limit and was stopped; nothing was created.")
+    except Exception as error:  # the editor must see a failure, never a job stuck "running"
+        logger.exception("Import job %s failed", job_id)
+        _import_failed(job, f"Unexpected error ({type(error).__name__}); nothing was created. Details are in the log.")
+    return job
+
+
+def _import_failed(job: ImportJob, message: str) -> None:
+    job.status = JobStatus.FAILED
+    job.error = message
+    job.stage = "Failed"
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "stage", "finished_at"])
+
+
+@transaction.atomic
+def import_job_publish(*, job: ImportJob, user: Any = None) -> int:
+    """Accept the review: confirm the links still proposed and mark the job published.
+
+    Links the editor changed or deleted are taken as they now are. Returns the
+    number of links confirmed here.
+    """
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if job.status != JobStatus.IMPORTED:
+        raise ValidationError(
+            f"Only an import awaiting review can be published; this one is “{job.get_status_display()}”."
+        )
+    if job.version_id is None:
+        raise ValidationError("The imported version no longer exists.")
+    pending = Lineage.objects.filter(provision__version_id=job.version_id, confirmed=False)
+    confirmed = lineage_confirm(links=pending, user=user)
+    job.status = JobStatus.PUBLISHED
+    job.published_at = timezone.now()
+    job.published_by = user if getattr(user, "is_authenticated", False) else None
+    job.stage = "Published"
+    job.save(update_fields=["status", "published_at", "published_by", "stage"])
+    return confirmed
+
+
+# --- Webhooks ----------------------------------------------------------------
+
+
+@transaction.atomic
+def webhook_subscription_create(
+    *, url: str, event_kinds: list[str], description: str = "", user: Any = None
+) -> WebhookSubscription:
+    """A new active subscription with a freshly generated secret (shown to its owner once)."""
+    subscription = WebhookSubscription(
+        url=url,
+        event_kinds=list(dict.fromkeys(event_kinds)),
+        description=description,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    webhook_subscription_validate(subscription)
+    subscription.save()
+    return subscription
+
+
+def webhook_subscription_validate(subscription: WebhookSubscription) -> None:
+    """Field rules plus: at least one known event kind; https only in production."""
+    from .choices import WebhookEvent
+
+    subscription.full_clean()
+    kinds = subscription.event_kinds if isinstance(subscription.event_kinds, list) else None
+    if not kinds:
+        raise ValidationError({"event_kinds": "Choose at least one kind of change."})
+    if unknown := sorted(set(map(str, kinds)) - set(WebhookEvent.values)):
+        raise ValidationError({"event_kinds": f"Unknown kind(s): {', '.join(unknown)}."})
+    if not settings.WEBHOOK_ALLOW_HTTP and not subscription.url.startswith("https://"):
+        raise ValidationError({"url": "Webhook addresses must use https://."})
+
+
+@transaction.atomic
+def webhook_subscription_update(*, subscription: WebhookSubscription, **fields: Any) -> WebhookSubscription:
+    """Change the address, description or kinds; validation errors leave it untouched."""
+    unknown = set(fields) - {"url", "description", "event_kinds"}
+    if unknown:
+        raise ValidationError(f"Cannot update: {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        setattr(subscription, name, list(dict.fromkeys(value)) if name == "event_kinds" else value)
+    webhook_subscription_validate(subscription)
+    subscription.save(update_fields=list(fields))
+    return subscription
+
+
+def webhook_subscription_pause(*, subscription: WebhookSubscription, reason: str) -> WebhookSubscription:
+    WebhookSubscription.objects.filter(pk=subscription.pk, status=SubscriptionStatus.ACTIVE).update(
+        status=SubscriptionStatus.PAUSED, paused_at=timezone.now(), paused_reason=reason[:300]
+    )
+    subscription.refresh_from_db()
+    return subscription
+
+
+def webhook_subscription_resume(*, subscription: WebhookSubscription) -> int:
+    """Activate again and resend what it missed (deliveries skipped or given up while failing).
+
+    Returns how many deliveries were queued again.
+    """
+    with transaction.atomic():
+        WebhookSubscription.objects.filter(pk=subscription.pk).update(
+            status=SubscriptionStatus.ACTIVE, failure_count=0, paused_at=None, paused_reason=""
+        )
+        missed = list(
+            WebhookDelivery.objects.filter(
+                subscription=subscription, status__in=[DeliveryStatus.SKIPPED, DeliveryStatus.FAILED]
+            ).values_list("pk", flat=True)
+        )
+        WebhookDelivery.objects.filter(pk__in=missed).update(status=DeliveryStatus.PENDING, attempts=0)
+        from .tasks import deliver_webhook
+
+        for pk in missed:
+            enqueue_on_commit(deliver_webhook, pk)
+    subscription.refresh_from_db()
+    return len(missed)
+
+
+def webhook_subscription_rotate_secret(*, subscription: WebhookSubscription) -> str:
+    from .models import _new_secret
+
+    subscription.secret = _new_secret()
+    subscription.save(update_fields=["secret"])
+    return subscription.secret
+
+
+def _version_status_after(change: Change) -> str | None:
+    row = history_row(change)
+    return getattr(row, "status", None)
+
+
+def webhooks_dispatch(*, change_ids: list[int]) -> list[int]:
+    """After a commit: one delivery per (change, subscription wanting its kind), each queued.
+
+    One query when nobody subscribes. Deliveries are rows first, so one that the broker
+    refused is still pending and `webhooks_requeue_stalled` sends it later.
+    Returns the ids of the deliveries created.
+    """
+    try:
+        subscriptions = list(WebhookSubscription.objects.active().only("id", "event_kinds"))
+        if not subscriptions:
+            return []
+        deliveries = []
+        for change in Change.objects.filter(id__in=change_ids).order_by("id"):
+            event = webhooks.event_for(change, _version_status_after)
+            for subscription in subscriptions:
+                if event is not None and event in subscription.event_kinds:
+                    deliveries.append(
+                        WebhookDelivery(
+                            subscription_id=subscription.pk,
+                            change_id=change.pk,
+                            event=event,
+                            idempotency_key=WebhookDelivery.key_for(subscription.pk, change.pk),
+                        )
+                    )
+        if not deliveries:
+            return []
+        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+        ids = list(
+            WebhookDelivery.objects.filter(
+                idempotency_key__in=[d.idempotency_key for d in deliveries], status=DeliveryStatus.PENDING
+            )
+            .order_by("change_id", "id")
+            .values_list("pk", flat=True)
+        )
+    except Exception:  # the edit is committed; a webhook problem must not turn it into an error page
+        logger.exception("Could not prepare webhook deliveries for changes %s", change_ids)
+        return []
+    _send_deliveries(ids)
+    return ids
+
+
+def _send_deliveries(ids: list[int]) -> int:
+    from .tasks import deliver_webhook
+
+    for sent, pk in enumerate(ids):
+        if not enqueue(deliver_webhook, pk):
+            # The broker is down: the rest stay pending for the next sweep.
+            return sent
+    return len(ids)
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    done: bool
+    retry_in: float | None = None
+
+
+def _backoff(attempt: int) -> float:
+    """Seconds before attempt `attempt + 1`: base, 2×base, 4×base… capped."""
+    return min(settings.WEBHOOK_RETRY_MAX_SECONDS, settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+
+
+def webhook_deliver(*, delivery_id: int) -> DeliveryOutcome:
+    """POST one delivery once, log the attempt and decide what comes next.
+
+    Nothing is sent for a delivery already delivered or given up (a second copy of
+    the task does nothing), nor for a paused subscription. After WEBHOOK_MAX_ATTEMPTS
+    failures the delivery is given up; after WEBHOOK_PAUSE_AFTER_FAILURES failures
+    in a row the subscription is paused.
+    """
+    delivery = WebhookDelivery.objects.select_related("subscription", "change").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
+        return DeliveryOutcome(done=True)
+    subscription = delivery.subscription
+    if subscription.status != SubscriptionStatus.ACTIVE:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SKIPPED)
+        return DeliveryOutcome(done=True)
+
+    body = json.dumps(
+        webhooks.payload_for(delivery.change, delivery.event), cls=DjangoJSONEncoder, separators=(",", ":")
+    ).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "AccordTracker-Webhooks/1",
+        webhooks.SIGNATURE_HEADER: webhooks.sign(subscription.secret, body, int(time.time())),
+        webhooks.IDEMPOTENCY_HEADER: str(delivery.idempotency_key),
+        webhooks.EVENT_HEADER: delivery.event,
+    }
+    result = webhooks.post(subscription.url, body, headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
+        subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+        delivery.attempts += 1
+        delivery.last_attempt_at = now
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            number=delivery.attempts,
+            attempted_at=now,
+            succeeded=result.succeeded,
+            response_code=result.response_code,
+            error=result.error,
+            duration_ms=result.duration_ms,
+        )
+        retry_in = None
+        if result.succeeded:
+            delivery.status = DeliveryStatus.DELIVERED
+            delivery.delivered_at = now
+            subscription.failure_count = 0
+            subscription.last_success_at = now
+        else:
+            subscription.failure_count += 1
+            if subscription.failure_count >= settings.WEBHOOK_PAUSE_AFTER_FAILURES:
+                subscription.status = SubscriptionStatus.PAUSED
+                subscription.paused_at = now
+                subscription.paused_reason = (
+                    f"Paused after {subscription.failure_count} failed attempts in a row (last: {result.error})."
+                )[:300]
+            if subscription.status == SubscriptionStatus.PAUSED:
+                delivery.status = DeliveryStatus.SKIPPED
+            elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+                delivery.status = DeliveryStatus.FAILED
+            else:
+                delivery.status = DeliveryStatus.RETRYING
+                retry_in = _backoff(delivery.attempts)
+        delivery.save()
+        subscription.save()
+    return DeliveryOutcome(done=retry_in is None, retry_in=retry_in)
+
+
+def webhooks_requeue_stalled() -> int:
+    """Queue again deliveries nobody is working on: never sent (broker was down), or
+    waiting for a retry far longer than any backoff (the retry message was lost)."""
+    now = timezone.now()
+    stalled = WebhookDelivery.objects.filter(
+        Q(status=DeliveryStatus.PENDING, attempts=0, created_at__lt=now - timedelta(minutes=2))
+        | Q(
+            status=DeliveryStatus.RETRYING,
+            last_attempt_at__lt=now - timedelta(seconds=2 * settings.WEBHOOK_RETRY_MAX_SECONDS + 60),
+        ),
+        subscription__status=SubscriptionStatus.ACTIVE,
+    ).order_by("id")
+    return _send_deliveries(list(stalled.values_list("pk", flat=True)[:1000]))
+
+
+# --- Snapshots ---------------------------------------------------------------
+
+
+@transaction.atomic
+def snapshot_request(*, user: Any = None, trigger: str = SnapshotTrigger.EDITOR) -> Snapshot:
+    """Record a snapshot request and queue it after commit ("could not be queued" if the broker is down)."""
+    snapshot = Snapshot.objects.create(
+        trigger=trigger, created_by=user if getattr(user, "is_authenticated", False) else None
+    )
+    from .tasks import make_snapshot
+
+    enqueue_on_commit(make_snapshot, snapshot.pk, on_failure=lambda: _snapshot_not_queued(snapshot.pk))
+    return snapshot
+
+
+def _snapshot_not_queued(snapshot_id: int) -> None:
+    Snapshot.objects.filter(pk=snapshot_id, status=SnapshotStatus.QUEUED).update(
+        status=SnapshotStatus.NOT_QUEUED, error=QUEUE_FAILED_MESSAGE
+    )
+
+
+def snapshot_run(*, snapshot_id: int) -> Snapshot | None:
+    """Write the archive of a queued snapshot. Idempotent: a ready snapshot is left alone.
+
+    OSError (disk full, storage down) propagates so the task can retry it.
+    """
+    now = timezone.now()
+    lease = timedelta(seconds=settings.SNAPSHOT_TASK_TIME_LIMIT)
+    claimed = (
+        Snapshot.objects.filter(pk=snapshot_id)
+        .filter(
+            Q(status__in=[SnapshotStatus.QUEUED, SnapshotStatus.FAILED])
+            | Q(status=SnapshotStatus.RUNNING, created_at__lt=now - lease)
+        )
+        .update(status=SnapshotStatus.RUNNING, error="")
+    )
+    snapshot = Snapshot.objects.filter(pk=snapshot_id).first()
+    if snapshot is None or not claimed:
+        return snapshot
+    try:
+        with tempfile.TemporaryFile() as archive:
+            manifest = snapshots.write_archive(archive)
+            archive.seek(0)
+            digest = hashlib.sha256()
+            for chunk in iter(lambda: archive.read(1 << 20), b""):
+                digest.update(chunk)
+            size = archive.tell()
+            archive.seek(0)
+            made_at = manifest["made_at"]
+            name = f"accord-snapshot-{made_at[:19].replace(':', '').replace('-', '')}-{snapshot.pk}.zip"
+            snapshot.file.save(name, File(archive), save=False)
+    except OSError as error:
+        Snapshot.objects.filter(pk=snapshot_id).update(status=SnapshotStatus.FAILED, error=str(error)[:1000])
+        raise
+    snapshot.sha256 = digest.hexdigest()
+    snapshot.size_bytes = size
+    snapshot.record_counts = manifest["record_counts"]
+    snapshot.made_at = datetime.fromisoformat(manifest["made_at"])
+    snapshot.status = SnapshotStatus.READY
+    snapshot.save()
+    return snapshot
+
+
+def snapshot_daily(*, day: date) -> Snapshot | None:
+    """The scheduled snapshot for `day` (one per day, however often beat fires), then pruning."""
+    snapshot, _created = Snapshot.objects.get_or_create(
+        scheduled_for=day, defaults={"trigger": SnapshotTrigger.SCHEDULE}
+    )
+    result = snapshot_run(snapshot_id=snapshot.pk)
+    snapshot_prune(keep=settings.SNAPSHOT_KEEP_DAILY)
+    return result
+
+
+def snapshot_prune(*, keep: int) -> int:
+    """Delete scheduled snapshots beyond the latest `keep` (files too); editors' ones stay."""
+    old = list(
+        Snapshot.objects.filter(trigger=SnapshotTrigger.SCHEDULE, status=SnapshotStatus.READY).order_by(
+            "-scheduled_for"
+        )[keep:]
+    )
+    for snapshot in old:
+        if snapshot.file:
+            snapshot.file.delete(save=False)
+        snapshot.delete()
+    return len(old)

@@ -1,0 +1,84 @@
+"""Celery tasks: thin wrappers that take ids and call a service.
+
+Every task here is idempotent (a second delivery does nothing), so all use
+`acks_late`: a worker lost mid-task hands the message to another.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=5,
+    time_limit=settings.IMPORT_TASK_TIME_LIMIT,
+    soft_time_limit=settings.IMPORT_TASK_TIME_LIMIT - 30,
+)
+def run_import(self, job_id: int) -> str | None:
+    """Import the draft of an ImportJob (see `services.import_job_run`)."""
+    try:
+        job = services.import_job_run(job_id=job_id)
+    except services.JobBusy as busy:
+        # Another worker holds it (a duplicate delivery): look again when its lease ends.
+        raise self.retry(countdown=busy.retry_in) from None
+    return job.status if job else None
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=settings.WEBHOOK_MAX_ATTEMPTS,
+    time_limit=settings.WEBHOOK_TIMEOUT_SECONDS + 30,
+    soft_time_limit=settings.WEBHOOK_TIMEOUT_SECONDS + 20,
+)
+def deliver_webhook(self, delivery_id: int) -> str:
+    """POST one webhook delivery; on failure, try again later with exponential backoff."""
+    outcome = services.webhook_deliver(delivery_id=delivery_id)
+    if outcome.retry_in is not None and not self.request.is_eager:
+        # Inline (eager) mode does not retry: it would block the editor's request.
+        raise self.retry(countdown=outcome.retry_in)
+    return "done" if outcome.done else "retry later"
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def requeue_stalled_deliveries() -> int:
+    """Periodic: queue deliveries the broker never took or whose retry was lost."""
+    return services.webhooks_requeue_stalled()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=3,
+    time_limit=settings.SNAPSHOT_TASK_TIME_LIMIT,
+    soft_time_limit=settings.SNAPSHOT_TASK_TIME_LIMIT - 60,
+)
+def make_snapshot(self, snapshot_id: int) -> str | None:
+    """Write the archive of one Snapshot row; retry storage errors with backoff."""
+    try:
+        snapshot = services.snapshot_run(snapshot_id=snapshot_id)
+    except OSError as error:
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from None
+    return snapshot.status if snapshot else None
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    max_retries=3,
+    time_limit=settings.SNAPSHOT_TASK_TIME_LIMIT,
+    soft_time_limit=settings.SNAPSHOT_TASK_TIME_LIMIT - 60,
+)
+def make_daily_snapshot(self) -> str | None:
+    """Periodic (CELERY_BEAT_SCHEDULE): today's snapshot, once, then pruning of old ones."""
+    try:
+        snapshot = services.snapshot_daily(day=timezone.localdate())
+    except OSError as error:
+        raise self.retry(exc=error, countdown=60 * 2**self.request.retries) from None
+    return snapshot.status if snapshot else None

@@ -1,0 +1,1 @@
+"""The change feed of the REST API (v1)."""

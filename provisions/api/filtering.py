@@ -1,0 +1,163 @@
+"""Filter backends shared by every API resource: full-text search and strict ordering.
+
+Both refuse what they cannot honour (unknown ordering field, NUL characters) with
+a 400 naming the parameter, rather than silently ignoring it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import reduce
+from operator import and_, or_
+from typing import Any
+
+import django_filters
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
+
+SEARCH_PARAM = "search"
+ORDERING_PARAM = "ordering"
+
+
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def as_id(value: str | None) -> int | None:
+    """`value` as a database id, or None: ASCII digits only (`"¹9".isdigit()` is True in
+    Python, but int() refuses it) and short enough for a bigint."""
+    if value is None or not _ID.fullmatch(value):
+        return None
+    return int(value)
+
+
+def query_text(request: Any, name: str) -> str:
+    """A query-string value, stripped; NUL characters are refused (the database would choke on them)."""
+    value = request.query_params.get(name, "").strip()
+    if "\x00" in value:
+        raise ValidationError({name: ["Null characters are not allowed."]})
+    return value
+
+
+class TextSearchFilter(BaseFilterBackend):
+    """`?search=` over the view's `search_fields`.
+
+    PostgreSQL: full-text search (English stemming, web-search syntax: quotes,
+    `or`, `-word`). Other databases: every word must appear in one of the fields.
+    """
+
+    def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
+        fields = getattr(view, "search_fields", None)
+        text = query_text(request, SEARCH_PARAM)
+        if not fields or not text:
+            return queryset
+        return search_queryset(queryset, fields, text)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        fields = getattr(view, "search_fields", None)
+        if not fields:
+            return []
+        return [
+            {
+                "name": SEARCH_PARAM,
+                "required": False,
+                "in": "query",
+                "description": f"Full-text search in {', '.join(fields)} (PostgreSQL: English stemming, "
+                '"quoted phrases", `or`, `-excluded`; SQLite: every word must appear).',
+                "schema": {"type": "string"},
+            }
+        ]
+
+
+def search_queryset(queryset: QuerySet, fields: list[str] | tuple[str, ...], text: str) -> QuerySet:
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector(*fields, config="english")
+        query = SearchQuery(text, search_type="websearch", config="english")
+        return queryset.annotate(api_search=vector).filter(api_search=query)
+    words = text.split()
+    return queryset.filter(reduce(and_, (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in words)))
+
+
+def matches_text(obj: Model, fields: list[str] | tuple[str, ...], text: str) -> bool:
+    """The SQLite rule in Python, for lists built from history ("as of" lists)."""
+    haystack = " ".join(str(getattr(obj, name, "") or "") for name in fields).lower()
+    return all(word.lower() in haystack for word in text.split())
+
+
+class StrictOrderingFilter(BaseFilterBackend):
+    """`?ordering=a,-b` over the view's `ordering_fields`, a dict of public name ->
+    model fields (so `number` can sort by the point's sort key). Unknown names: 400."""
+
+    def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
+        terms = ordering_terms(request, view)
+        if not terms:
+            return queryset
+        return queryset.order_by(*terms)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        allowed = getattr(view, "ordering_fields", None)
+        if not allowed:
+            return []
+        names = sorted(allowed)
+        return [
+            {
+                "name": ORDERING_PARAM,
+                "required": False,
+                "in": "query",
+                "description": "Sort by these fields, comma-separated; a leading `-` sorts descending. "
+                f"Fields: {', '.join(names)}.",
+                "style": "form",
+                "explode": False,
+                "schema": {"type": "array", "items": {"type": "string", "enum": [*names, *(f"-{n}" for n in names)]}},
+            }
+        ]
+
+
+def ordering_terms(request: Any, view: Any) -> list[str]:
+    """Model order_by() terms for the request's `ordering`, validated against the view."""
+    allowed: dict[str, tuple[str, ...]] = getattr(view, "ordering_fields", None) or {}
+    raw = query_text(request, ORDERING_PARAM)
+    if not raw or not allowed:
+        return []
+    terms: list[str] = []
+    for item in (part.strip() for part in raw.split(",")):
+        name = item.removeprefix("-")
+        if name not in allowed:
+            raise ValidationError(
+                {ORDERING_PARAM: [f"Cannot sort by “{name}”: choose from {', '.join(sorted(allowed))}."]}
+            )
+        prefix = "-" if item.startswith("-") else ""
+        terms += [f"{prefix}{field}" for field in allowed[name]]
+    # A stable tiebreak, so paging through a sorted list never skips or repeats a row.
+    return [*terms, "id"]
+
+
+def resolve_id_or_slug(model: type[Model], value: str, param: str) -> Model:
+    """The record whose id or slug is `value`; 400 naming `param` if there is none."""
+    match = Q(slug=value)
+    if (pk := as_id(value)) is not None:
+        match |= Q(pk=pk)
+    found = model._default_manager.filter(match).first()
+    if found is None:
+        raise ValidationError({param: [f"No {model._meta.verbose_name} with id or slug “{value}”."]})
+    return found
+
+
+class IdOrSlugFilter(django_filters.CharFilter):
+    """Accepts a record's id or its slug; an unknown one is a 400, not an empty list."""
+
+    def __init__(self, *args: Any, model: type[Model], lookup: str, **kwargs: Any) -> None:
+        self.target_model = model
+        self.target_lookup = lookup
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs: QuerySet, value: str) -> QuerySet:
+        if value in (None, ""):
+            return qs
+        target = resolve_id_or_slug(self.target_model, value, self.field_name)
+        # A subquery rather than a join + distinct(): one row per record, whatever it matches.
+        matching = qs.model._default_manager.filter(**{self.target_lookup: target})
+        return qs.filter(pk__in=matching.values("pk"))

@@ -1,0 +1,407 @@
+"""Representations of plans, versions, points, territories and sources.
+
+Serializers never query: every related row they read is loaded by the view's
+QuerySet (or, for "as of" reads, attached by `provisions.as_of`) under an
+`api_*` attribute. Writes go through `history.writing.save_recorded` and the
+provision services, so the model validates once and history records the user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+from django.urls import NoReverseMatch, reverse
+from rest_framework import serializers
+
+from actors.choices import Stance
+from history.writing import save_recorded
+
+from ..choices import Disposition, LineageRelation, Topic
+from ..models import ControlObservation, Plan, Provision, Source, Territory, Version
+from ..services import provision_update
+
+
+class RecordedSerializer(serializers.ModelSerializer):
+    """Creates and updates through `save_recorded`: one transaction, `full_clean()`,
+    many-to-many set in the same transaction, the request's user in history."""
+
+    def _user(self) -> Any:
+        request = self.context.get("request")
+        return getattr(request, "user", None)
+
+    def _pop_m2m(self, validated_data: dict[str, Any]) -> dict[str, Any]:
+        names = [field.name for field in self.Meta.model._meta.many_to_many]
+        return {name: validated_data.pop(name) for name in names if name in validated_data}
+
+    def create(self, validated_data: dict[str, Any]) -> models.Model:
+        m2m = self._pop_m2m(validated_data)
+        return save_recorded(self.Meta.model(**validated_data), user=self._user(), m2m=m2m)
+
+    def update(self, instance: models.Model, validated_data: dict[str, Any]) -> models.Model:
+        m2m = self._pop_m2m(validated_data)
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        return save_recorded(instance, user=self._user(), m2m=m2m)
+
+
+class AsOfManyRelatedField(serializers.ManyRelatedField):
+    """Ids of a many-to-many field; reads `<name>_as_of` when the instance comes from history."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        past = getattr(instance, f"{self.field_name}_as_of", None)
+        if past is not None:
+            return past
+        return super().get_attribute(instance)
+
+    def to_representation(self, iterable: Any) -> list[Any]:
+        # Sorted, so the list compares equal whatever the related model's ordering.
+        return sorted(super().to_representation(iterable))
+
+
+def ids_of(model: type[models.Model], help_text: str, *, required: bool = True) -> AsOfManyRelatedField:
+    return AsOfManyRelatedField(
+        child_relation=serializers.PrimaryKeyRelatedField(queryset=model._default_manager.all()),
+        required=required,
+        allow_empty=not required,
+        help_text=help_text,
+    )
+
+
+TIMESTAMPS = {
+    "created_at": {"help_text": "When the record was created (UTC)."},
+    "updated_at": {"help_text": "When the record last changed (UTC)."},
+}
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "publisher", "title", "url", "published_on"]
+        extra_kwargs = {
+            "id": {"help_text": "Id of the source (see /sources/)."},
+            "publisher": {"help_text": "Who published it."},
+            "title": {"help_text": "Headline or title."},
+            "url": {"help_text": "Web address, empty if unknown."},
+            "published_on": {"help_text": "Publication date, if known."},
+        }
+
+
+class SourceSerializer(RecordedSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "publisher", "title", "url", "published_on", "kind", "notes", "created_at", "updated_at"]
+        extra_kwargs = {
+            "publisher": {"help_text": "Who published it, e.g. Axios, Financial Times, Kremlin."},
+            "title": {"help_text": "Headline or title of the document."},
+            "url": {"help_text": "Web address (http/https), empty if unknown."},
+            "published_on": {"help_text": "Publication date, if known."},
+            "kind": {"help_text": "What kind of document it is."},
+            "notes": {"help_text": "What it says that matters here; caveats."},
+            **TIMESTAMPS,
+        }
+
+
+class PlanSerializer(RecordedSerializer):
+    class Meta:
+        model = Plan
+        fields = ["id", "name", "slug", "description", "proposed_by", "answers", "created_at", "updated_at"]
+        extra_kwargs = {
+            "name": {"help_text": "The plan's name, e.g. “US 28-point peace framework”."},
+            "slug": {"help_text": "Short unique name used in links."},
+            "description": {"help_text": "What the plan is, who drafted it."},
+            "proposed_by": {"help_text": "Id of the actor that proposed it (see /actors/)."},
+            **TIMESTAMPS,
+        }
+
+
+class VersionSerializer(RecordedSerializer):
+    sources = ids_of(Source, "Ids of the sources the text is known from.", required=False)
+
+    class Meta:
+        model = Version
+        fields = [
+            "id",
+            "plan",
+            "label",
+            "dated",
+            "proposed_by",
+            "status",
+            "text_basis",
+            "summary",
+            "revises",
+            "sources",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "plan": {"help_text": "Id of the plan this is a text of."},
+            "label": {"help_text": "Name of this text, unique within its plan, e.g. “28-point draft”."},
+            "dated": {"help_text": "The date the text is from (or was first reported)."},
+            "proposed_by": {"help_text": "Id of the actor that put this text forward."},
+            "status": {"help_text": "Where the text stands in the negotiation."},
+            "text_basis": {"help_text": "How the text is known: official, leaked, reported or reconstructed."},
+            "summary": {"help_text": "What this text says overall."},
+            "revises": {"help_text": "Id of the earlier version this one revises or answers."},
+            **TIMESTAMPS,
+        }
+
+
+class EarlierPointSerializer(serializers.Serializer):
+    """A point this one derives from, with the lineage link's details."""
+
+    id = serializers.IntegerField(source="derives_from_id", help_text="Id of the earlier point.")
+    relation = serializers.ChoiceField(choices=LineageRelation.choices, help_text="How the points relate.")
+    similarity = serializers.FloatField(
+        allow_null=True, help_text="Text similarity 0–1 where the importer proposed the link, else null."
+    )
+    confirmed = serializers.BooleanField(help_text="False while an importer's proposed link awaits review.")
+
+    def to_representation(self, link: Any) -> dict[str, Any]:
+        return {
+            "id": link.derives_from_id,
+            "relation": link.relation,
+            "similarity": link.similarity,
+            "confirmed": link.confirmed,
+        }
+
+
+class LaterPointSerializer(serializers.Serializer):
+    """A point that derives from this one, with the lineage link's details."""
+
+    id = serializers.IntegerField(source="provision_id", help_text="Id of the later point.")
+    relation = serializers.ChoiceField(choices=LineageRelation.choices, help_text="How the points relate.")
+    similarity = serializers.FloatField(
+        allow_null=True, help_text="Text similarity 0–1 where the importer proposed the link, else null."
+    )
+    confirmed = serializers.BooleanField(help_text="False while an importer's proposed link awaits review.")
+
+    def to_representation(self, link: Any) -> dict[str, Any]:
+        return {
+            "id": link.provision_id,
+            "relation": link.relation,
+            "similarity": link.similarity,
+            "confirmed": link.confirmed,
+        }
+
+
+class PointTerritorySerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="territory_id", help_text="Id of the territory (see /territories/).")
+    slug = serializers.CharField(source="territory.slug", help_text="The territory's short name.")
+    name = serializers.CharField(source="territory.name", help_text="The territory's name.")
+    disposition = serializers.ChoiceField(choices=Disposition.choices, help_text="What the point proposes for it.")
+    note = serializers.CharField(help_text="Which part of the territory, and on what terms.")
+
+    def to_representation(self, item: Any) -> dict[str, Any]:
+        territory = item.territory
+        return {
+            "id": territory.pk,
+            "slug": territory.slug,
+            "name": territory.name,
+            "disposition": item.disposition,
+            "note": item.note,
+        }
+
+
+class ActorBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Id of the actor (see /actors/).")
+    slug = serializers.CharField(help_text="The actor's short name.")
+    name = serializers.CharField(help_text="The actor's name.")
+    short_code = serializers.CharField(help_text="Short label for tables, e.g. US, RU, UA (may be empty).")
+
+
+class StanceSerializer(serializers.Serializer):
+    """An actor's current stance on a point."""
+
+    id = serializers.IntegerField(help_text="Id of the position (see /positions/).")
+    actor = ActorBriefSerializer(help_text="Who holds the stance.")
+    stance = serializers.ChoiceField(choices=Stance.choices, help_text="The stance, from the controlled vocabulary.")
+    summary = serializers.CharField(help_text="What the actor said or did.")
+    taken_on = serializers.DateField(help_text="When the stance was taken (or first reported).")
+    attributed_to = serializers.CharField(help_text="Who reports it, if not the actor itself.")
+    sources = SourceBriefSerializer(many=True, help_text="The sources reporting the stance.")
+
+    def to_representation(self, position: Any) -> dict[str, Any]:
+        # Hand-built: a page of 100 points carries over a thousand stances, and DRF's
+        # generic field machinery made them most of the request's time (bench/).
+        actor = position.actor
+        # `api_sources`: attached by the view in one query for the whole page.
+        sources = position.api_sources
+        return {
+            "id": position.pk,
+            "actor": {"id": actor.pk, "slug": actor.slug, "name": actor.name, "short_code": actor.short_code},
+            "stance": position.stance,
+            "summary": position.summary,
+            "taken_on": position.taken_on.isoformat(),
+            "attributed_to": position.attributed_to,
+            "sources": [
+                {
+                    "id": source.pk,
+                    "publisher": source.publisher,
+                    "title": source.title,
+                    "url": source.url,
+                    "published_on": source.published_on.isoformat() if source.published_on else None,
+                }
+                for source in sources
+            ],
+        }
+
+
+def dashboard_path(provision_id: int) -> str:
+    try:
+        return reverse("provisions:provision_detail", args=[provision_id])
+    except NoReverseMatch:
+        return f"/provisions/{provision_id}/"
+
+
+class ProvisionSerializer(RecordedSerializer):
+    url = serializers.SerializerMethodField(help_text="The point's page on the dashboard.")
+    plan = serializers.IntegerField(source="api_plan_id", read_only=True, help_text="Id of the version's plan.")
+    topics = serializers.ListField(
+        child=serializers.ChoiceField(choices=Topic.choices),
+        min_length=1,
+        max_length=len(Topic.values),
+        help_text="One or more topics from the controlled vocabulary (TopicEnum), without repeats.",
+    )
+    derives_from = EarlierPointSerializer(
+        source="api_derives_from", many=True, read_only=True, help_text="The earlier points this one derives from."
+    )
+    derived_into = LaterPointSerializer(
+        source="api_derived_into", many=True, read_only=True, help_text="The later points that derive from this one."
+    )
+    territories = PointTerritorySerializer(
+        source="api_dispositions", many=True, read_only=True, help_text="Territories the point disposes of."
+    )
+    positions = StanceSerializer(
+        source="api_positions",
+        many=True,
+        read_only=True,
+        help_text="The current stance of each actor on this point (latest by date taken).",
+    )
+
+    class Meta:
+        model = Provision
+        fields = [
+            "id",
+            "url",
+            "plan",
+            "version",
+            "number",
+            "title",
+            "text",
+            "topics",
+            "status",
+            "derives_from",
+            "derived_into",
+            "territories",
+            "positions",
+            "created_at",
+            "updated_at",
+        ]
+        extra_kwargs = {
+            "version": {"help_text": "Id of the version the point belongs to (set on creation only)."},
+            "number": {"help_text": "The point's number as printed: 1, 2, 10a, 10.b …"},
+            "title": {"help_text": "Short title of the point."},
+            "text": {"help_text": "The full text, or our summary where no text is public."},
+            "status": {"help_text": "Where the point stands."},
+            **TIMESTAMPS,
+        }
+
+    def get_url(self, provision: Provision) -> str:
+        path = dashboard_path(provision.pk)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+    def update(self, instance: Provision, validated_data: dict[str, Any]) -> Provision:
+        version = validated_data.pop("version", None)
+        if version is not None and version.pk != instance.version_id:
+            raise serializers.ValidationError({"version": ["A point cannot move to another version."]})
+        return provision_update(provision=instance, user=self._user(), **validated_data)
+
+
+class ObservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ControlObservation
+        fields = ["id", "observed_on", "ukraine_share", "russia_share", "source", "note"]
+        extra_kwargs = {
+            "id": {"help_text": "Id of the observation."},
+            "note": {"help_text": "Caveats of the estimate."},
+            "observed_on": {"help_text": "The date the shares describe."},
+            "ukraine_share": {"help_text": "Share held by Ukraine, in % (null if not given)."},
+            "russia_share": {"help_text": "Share held by Russia, in % (null if not given)."},
+            "source": {"help_text": "Id of the source of the estimate."},
+        }
+
+
+class TerritorySerializer(RecordedSerializer):
+    observations = ObservationSerializer(
+        source="api_observations",
+        many=True,
+        read_only=True,
+        help_text="Who holds how much of it, newest first, one entry per source (sources disagree).",
+    )
+
+    class Meta:
+        model = Territory
+        fields = ["id", "name", "slug", "kind", "parent", "description", "observations", "created_at", "updated_at"]
+        extra_kwargs = {
+            "name": {"help_text": "Name, e.g. Donetsk Oblast."},
+            "slug": {"help_text": "Short unique name, also accepted by the `territory` filter of /provisions/."},
+            "kind": {"help_text": "Region, oblast, city, facility or waterway."},
+            "parent": {"help_text": "Id of the territory it is part of."},
+            "description": {"help_text": "What and where it is."},
+            **TIMESTAMPS,
+        }
+
+
+# --- Version comparison (read-only) ---------------------------------------
+
+
+class VersionBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Id of the version.")
+    plan = serializers.IntegerField(source="plan_id", help_text="Id of its plan.")
+    label = serializers.CharField(help_text="Name of the version.")
+    dated = serializers.DateField(help_text="The date of its text.")
+
+
+class PointBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="Id of the point (see /provisions/).")
+    number = serializers.CharField(help_text="Its number as printed.")
+    title = serializers.CharField(help_text="Its title.")
+
+
+class DiffSegmentSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["equal", "insert", "delete"], help_text="Kept, added or removed text.")
+    text = serializers.CharField(trim_whitespace=False, help_text="The words, whitespace included.")
+
+
+class PointChangeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=["added", "removed", "changed", "unchanged"], help_text="How the point fared between the versions."
+    )
+    old = PointBriefSerializer(many=True, help_text="The earlier point(s) (several when points were merged).")
+    new = PointBriefSerializer(allow_null=True, help_text="The later point; null when removed.")
+    changed_fields = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Fields that differ (number, title, text, status, topics), plus `split` or `merged`.",
+    )
+    diff = DiffSegmentSerializer(
+        many=True, help_text="Word-level diff of the text, for changed points only (empty otherwise)."
+    )
+
+
+class CompareCountsSerializer(serializers.Serializer):
+    added = serializers.IntegerField(help_text="Points only in the new version.")
+    removed = serializers.IntegerField(help_text="Points of the old version with no successor.")
+    changed = serializers.IntegerField(help_text="Points that changed (number, title, text, status or topics).")
+    unchanged = serializers.IntegerField(help_text="Points carried over as they were.")
+
+
+class ComparisonSerializer(serializers.Serializer):
+    old_version = VersionBriefSerializer(help_text="The earlier of the two versions.")
+    new_version = VersionBriefSerializer(help_text="The later of the two versions.")
+    counts = CompareCountsSerializer(help_text="How many points of each kind.")
+    added = PointChangeSerializer(many=True, help_text="Points only in the new version.")
+    removed = PointChangeSerializer(many=True, help_text="Points of the old version with no successor.")
+    changed = PointChangeSerializer(many=True, help_text="Points that changed, each with a word-level diff.")
+    unchanged = PointChangeSerializer(many=True, help_text="Points carried over as they were.")

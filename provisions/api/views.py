@@ -1,0 +1,363 @@
+"""API views of plans, versions (with comparison), points, territories and sources.
+
+Views declare queryset, serializer and filters; reads come from QuerySets built
+here once (pinned by query-count tests), writes from the serializers' services.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from actors.models import Actor, Position
+from history.records import as_of
+from history.writing import delete_recorded
+
+from ..as_of import provisions_as_of, territories_as_of
+from ..models import ControlObservation, Lineage, Plan, Provision, Source, TerritorialDisposition, Territory, Version
+from ..numbering import point_sort_key
+from ..selectors import compare_versions
+from .as_of_views import AS_OF_DESCRIPTION, AS_OF_PARAM, AsOfMixin
+from .concurrency import ConditionalModelMixin
+from .filtering import as_id, resolve_id_or_slug
+from .filters import ProvisionFilter, SourceFilter, TerritoryFilter, VersionFilter
+from .serializers import (
+    ComparisonSerializer,
+    PlanSerializer,
+    ProvisionSerializer,
+    SourceSerializer,
+    TerritorySerializer,
+    VersionSerializer,
+)
+
+FORMAT_PARAM = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=["json", "csv"],
+    description="`csv` for a flat CSV a spreadsheet opens (the current page; default page size 500).",
+)
+CHANGE_KINDS = ("added", "removed", "changed", "unchanged")
+AS_OF = OpenApiParameter(AS_OF_PARAM, OpenApiTypes.DATE, description=AS_OF_DESCRIPTION)
+
+
+def documented(noun: str, *, as_of: bool = False) -> Any:
+    """Summaries and the `format` / `as_of` parameters for a record viewset's operations."""
+    list_params = [FORMAT_PARAM, *([AS_OF] if as_of else [])]
+    detail_params = [AS_OF] if as_of else []
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {noun}", parameters=list_params),
+        retrieve=extend_schema(summary=f"One of the {noun} (with an ETag)", parameters=detail_params),
+        create=extend_schema(summary=f"Create one of the {noun} (editors)"),
+        update=extend_schema(summary=f"Replace one of the {noun} (editors; If-Match)"),
+        partial_update=extend_schema(summary=f"Change fields of one of the {noun} (editors; If-Match)"),
+        destroy=extend_schema(summary=f"Delete one of the {noun} (editors; If-Match)"),
+    )
+
+
+class RecordViewSet(ConditionalModelMixin, viewsets.ModelViewSet):
+    """Read for anyone, write for editors (model permissions), ETags, CSV."""
+
+    # Any id reaches the view, so a malformed one is a JSON 404 rather than an unmatched URL.
+    lookup_value_regex = "[^/]+"
+
+    def perform_destroy(self, instance: Any) -> None:
+        delete_recorded(instance, user=self.request.user)
+
+
+@documented("sources")
+class SourceViewSet(RecordViewSet):
+    """Documents facts come from: reports, statements, posts, texts."""
+
+    queryset = Source.objects.all()
+    serializer_class = SourceSerializer
+    filterset_class = SourceFilter
+    search_fields = ("publisher", "title", "notes")
+    ordering_fields = {"id": ("id",), "published_on": ("published_on",), "publisher": ("publisher",)}
+
+
+@documented("plans")
+class PlanViewSet(RecordViewSet):
+    """Peace plans; their dated texts are versions."""
+
+    queryset = Plan.objects.all()
+    serializer_class = PlanSerializer
+    search_fields = ("name", "description")
+    ordering_fields = {"id": ("id",), "name": ("name",)}
+
+
+@documented("versions")
+class VersionViewSet(RecordViewSet):
+    """Dated texts of a plan: drafts, revisions, leaks, counter-proposals."""
+
+    queryset = Version.objects.prefetch_related("sources").latest_first()
+    serializer_class = VersionSerializer
+    filterset_class = VersionFilter
+    search_fields = ("label", "summary")
+    ordering_fields = {"id": ("id",), "dated": ("dated",), "label": ("label",)}
+
+    @extend_schema(
+        summary="Compare two versions point by point",
+        description="Points added, removed, changed (with a word-level diff of the text) and unchanged, "
+        "following lineage rather than point numbers: a point renumbered from 21 to 14 is `changed`. "
+        "The earlier-dated version is the old one, whichever order the ids come in.",
+        parameters=[
+            OpenApiParameter(
+                "other_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Id of the other version."
+            )
+        ],
+        responses=ComparisonSerializer,
+        filters=False,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"compare/(?P<other_id>[^/]+)",
+        filter_backends=[],
+        pagination_class=None,
+    )
+    def compare(self, request: Request, pk: str | None = None, other_id: str | None = None) -> Response:
+        version = self.get_object()
+        other_pk = as_id(other_id)
+        if other_pk is None:
+            raise NotFound("No such version.")
+        other = get_object_or_404(Version, pk=other_pk)
+        if other.pk == version.pk:
+            raise ValidationError({"other_id": ["Compare two different versions."]})
+        old, new = sorted([version, other], key=lambda v: (v.dated, v.pk))
+        comparison = compare_versions(old, new)
+
+        def entry(change: Any) -> dict[str, Any]:
+            return {
+                "kind": change.kind,
+                "old": change.old,
+                "new": change.new,
+                "changed_fields": change.changed_fields,
+                "diff": change.diff if change.kind == "changed" else [],
+            }
+
+        data = {
+            "old_version": old,
+            "new_version": new,
+            "counts": comparison.counts,
+            **{kind: [entry(c) for c in comparison.of_kind(kind)] for kind in CHANGE_KINDS},
+        }
+        return Response(ComparisonSerializer(data).data)
+
+    def csv_rows(self, data: Any) -> list[dict[str, Any]] | None:
+        """The comparison as one row per point, the diff marked [-removed-] {+added+}."""
+        if getattr(self, "action", None) != "compare" or "counts" not in data:
+            return None
+        rows = []
+        for kind in CHANGE_KINDS:
+            for change in data[kind]:
+                new = change["new"] or {}
+                rows.append(
+                    {
+                        "kind": kind,
+                        "old_numbers": "; ".join(p["number"] for p in change["old"]),
+                        "new_number": new.get("number", ""),
+                        "old_titles": "; ".join(p["title"] for p in change["old"]),
+                        "new_title": new.get("title", ""),
+                        "changed_fields": "; ".join(change["changed_fields"]),
+                        "diff": "".join(_marked(segment) for segment in change["diff"]),
+                    }
+                )
+        return rows
+
+
+def _marked(segment: dict[str, str]) -> str:
+    if segment["op"] == "insert":
+        return "{+" + segment["text"] + "+}"
+    if segment["op"] == "delete":
+        return "[-" + segment["text"] + "-]"
+    return segment["text"]
+
+
+def attach_stance_sources(points: list[Provision]) -> None:
+    """Give every stance on these points its `api_sources`, in two queries for the page.
+
+    Django's many-to-many prefetch clones a QuerySet per stance, which dominated a
+    100-point page (over a thousand stances); reading the link table once is cheap.
+    """
+    stances = [p for point in points for p in getattr(point, "api_positions", ()) if not hasattr(p, "api_sources")]
+    if not stances:
+        return
+    links = list(
+        Position.sources.through.objects.filter(position_id__in=[p.pk for p in stances]).values_list(
+            "position_id", "source_id"
+        )
+    )
+    sources = Source.objects.only("id", "publisher", "title", "url", "published_on").in_bulk({s for _, s in links})
+    by_stance: dict[int, list[Source]] = {p.pk: [] for p in stances}
+    for position_id, source_id in sorted(links):
+        by_stance[position_id].append(sources[source_id])
+    for position in stances:
+        position.api_sources = by_stance[position.pk]
+
+
+def api_provisions() -> QuerySet:
+    """Points with everything their representation shows, in a fixed number of queries."""
+    current = (
+        Position.objects.current().filter(provision__isnull=False).select_related("actor").order_by("actor__name", "id")
+    )
+    return (
+        Provision.objects.annotate(api_plan_id=F("version__plan_id"))
+        .prefetch_related(
+            Prefetch(
+                "dispositions",
+                queryset=TerritorialDisposition.objects.select_related("territory").order_by("territory__name", "id"),
+                to_attr="api_dispositions",
+            ),
+            Prefetch("lineage_links", Lineage.objects.order_by("derives_from_id"), to_attr="api_derives_from"),
+            Prefetch("lineage_successors", Lineage.objects.order_by("provision_id"), to_attr="api_derived_into"),
+            Prefetch("positions", queryset=current, to_attr="api_positions"),
+        )
+        .in_order()
+    )
+
+
+@documented("points (provisions)", as_of=True)
+class ProvisionViewSet(AsOfMixin, RecordViewSet):
+    """The points of each version, with lineage, territories and each actor's current stance."""
+
+    queryset = Provision.objects.none()  # for the schema and permissions; see get_queryset
+    serializer_class = ProvisionSerializer
+    filterset_class = ProvisionFilter
+    search_fields = ("title", "text")
+    ordering_fields = {
+        "id": ("id",),
+        "number": ("version__dated", "version_id", "sort_key"),
+        "title": ("title",),
+        "status": ("status",),
+        "updated_at": ("updated_at",),
+    }
+
+    def get_queryset(self) -> QuerySet:
+        return api_provisions()
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], Provision | list):
+            attach_stance_sources(args[0] if isinstance(args[0], list) else [args[0]])
+        return super().get_serializer(*args, **kwargs)
+
+    def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> list[Provision]:
+        version = filters.get("version")
+        points = provisions_as_of(moment, version_id=version.pk if version else None)
+        self._attach_past(moment, points)
+        territory = resolve_id_or_slug(Territory, filters["territory"], "territory") if "territory" in filters else None
+        actor = resolve_id_or_slug(Actor, filters["actor"], "actor") if "actor" in filters else None
+        return [point for point in points if _point_matches(point, filters, territory=territory, actor=actor)]
+
+    def object_as_of(self, moment: datetime, pk: int) -> Provision | None:
+        points = provisions_as_of(moment, provision_ids=[pk])
+        self._attach_past(moment, points)
+        return points[0] if points else None
+
+    def _attach_past(self, moment: datetime, points: list[Provision]) -> None:
+        """Give "as of" points the same `api_*` attributes the live QuerySet prefetches."""
+        ids = [point.pk for point in points]
+        plans = dict(Version.objects.filter(pk__in={p.version_id for p in points}).values_list("pk", "plan_id"))
+        # Lineage links as recorded then, read through the history module like the rest.
+        back: dict[int, list[Lineage]] = {pk: [] for pk in ids}
+        forward: dict[int, list[Lineage]] = {pk: [] for pk in ids}
+        for link in sorted(as_of(Lineage, moment).filter(provision_id__in=ids), key=lambda lk: lk.derives_from_id):
+            back[link.provision_id].append(link)
+        for link in sorted(as_of(Lineage, moment).filter(derives_from_id__in=ids), key=lambda lk: lk.provision_id):
+            forward[link.derives_from_id].append(link)
+        for point in points:
+            point.api_plan_id = plans.get(point.version_id)
+            point.api_dispositions = point.dispositions_as_of
+            point.api_positions = point.positions_as_of
+            for position in point.api_positions:
+                position.api_sources = position.sources_as_of
+            point.api_derives_from = back[point.pk]
+            point.api_derived_into = forward[point.pk]
+
+    def csv_row(self, item: dict[str, Any]) -> dict[str, Any]:
+        """One spreadsheet row per point: one `stance.<actor>` column per actor."""
+        row = {name: item[name] for name in ("id", "url", "plan", "version", "number", "title", "text", "topics")}
+        row["status"] = item["status"]
+        row["derives_from"] = [link["id"] for link in item["derives_from"]]
+        row["derived_into"] = [link["id"] for link in item["derived_into"]]
+        row["territories"] = [f"{t['name']}: {t['disposition']}" for t in item["territories"]]
+        for position in item["positions"]:
+            actor = position["actor"]
+            row[f"stance.{actor['short_code'] or actor['slug']}"] = position["stance"]
+        row["updated_at"] = item["updated_at"]
+        return row
+
+
+def _point_matches(
+    point: Provision, filters: dict[str, Any], *, territory: Territory | None, actor: Actor | None
+) -> bool:
+    """The ProvisionFilter rules, applied to a point read from history."""
+    if "plan" in filters and point.api_plan_id != filters["plan"].pk:
+        return False
+    if "number" in filters and point.sort_key != point_sort_key(filters["number"]):
+        return False
+    if "topic" in filters and filters["topic"] not in (point.topics or []):
+        return False
+    if "status" in filters and point.status != filters["status"]:
+        return False
+    if territory is not None and all(d.territory_id != territory.pk for d in point.api_dispositions):
+        return False
+    if "disposition" in filters and all(d.disposition != filters["disposition"] for d in point.api_dispositions):
+        return False
+    if actor is not None or "stance" in filters:
+        stance = filters.get("stance")
+        return any(
+            (actor is None or p.actor_id == actor.pk) and (stance is None or p.stance == stance)
+            for p in point.api_positions
+        )
+    return True
+
+
+@documented("territories", as_of=True)
+class TerritoryViewSet(AsOfMixin, RecordViewSet):
+    """Oblasts, regions, places and facilities the plans name, with who holds how much of each."""
+
+    queryset = Territory.objects.prefetch_related(
+        Prefetch(
+            "control_observations",
+            queryset=ControlObservation.objects.order_by("-observed_on", "-id"),
+            to_attr="api_observations",
+        )
+    )
+    serializer_class = TerritorySerializer
+    filterset_class = TerritoryFilter
+    search_fields = ("name", "description")
+    ordering_fields = {"id": ("id",), "name": ("name",)}
+
+    def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> list[Territory]:
+        parent = resolve_id_or_slug(Territory, filters["parent"], "parent") if "parent" in filters else None
+        territories = territories_as_of(moment)
+        for territory in territories:
+            territory.api_observations = territory.observations_as_of
+        return [
+            t
+            for t in territories
+            if ("kind" not in filters or t.kind == filters["kind"]) and (parent is None or t.parent_id == parent.pk)
+        ]
+
+    def object_as_of(self, moment: datetime, pk: int) -> Territory | None:
+        return next((t for t in self.list_as_of(moment, {}) if t.pk == pk), None)
+
+    def csv_row(self, item: dict[str, Any]) -> dict[str, Any]:
+        """Observations as readable text, newest first: `2025-11-15: UA 12.00%, RU 88.00% (source 3)`."""
+        row = {key: value for key, value in item.items() if key != "observations"}
+        row["observations"] = [
+            f"{o['observed_on']}: UA {o['ukraine_share'] or '?'}%, RU {o['russia_share'] or '?'}% "
+            f"(source {o['source']})"
+            for o in item["observations"]
+        ]
+        return row

@@ -1,0 +1,65 @@
+"""The timeline as an Atom feed, for an analyst's feed reader."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+
+from actors.models import Actor
+
+from .dashboard import Record, TimelineEntry, timeline
+
+FEED_LENGTH = 50
+
+
+class TimelineFeed(Feed):
+    """The latest timeline entries; `?party=<id>` narrows it as the page does."""
+
+    feed_type = Atom1Feed
+    subtitle = "Events, stances taken, texts published and corrections in the negotiation record."
+
+    def get_object(self, request: HttpRequest) -> Actor | None:
+        value = request.GET.get("party", "").strip()
+        if not value:
+            return None
+        if not value.isdigit():
+            raise Http404("No such party.")
+        party = Actor.objects.filter(pk=int(value)).first()
+        if party is None:
+            raise Http404("No such party.")
+        return party
+
+    def title(self, party: Actor | None) -> str:
+        return "Accord Tracker: timeline" + (f" for {party.name}" if party else "")
+
+    def link(self, party: Actor | None) -> str:
+        url = reverse("provisions:timeline")
+        return url + (f"?party={party.pk}" if party else "")
+
+    def items(self, party: Actor | None) -> list[TimelineEntry]:
+        return timeline(Record(), party=party, limit=FEED_LENGTH)
+
+    def item_title(self, entry: TimelineEntry) -> str:
+        return entry.title
+
+    def item_description(self, entry: TimelineEntry) -> str:
+        cited = "; ".join(f"{s.publisher}: {s.title}" for s in entry.sources)
+        return entry.body + (f"\n\nSources: {cited}" if cited else "")
+
+    def item_link(self, entry: TimelineEntry) -> str:
+        return entry.url
+
+    def item_guid(self, entry: TimelineEntry) -> str:
+        return f"accord-tracker:{entry.kind}:{entry.order}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, entry: TimelineEntry) -> datetime:
+        return datetime.combine(entry.day, time(12), tzinfo=UTC)
+
+    def item_categories(self, entry: TimelineEntry) -> list[str]:
+        return [entry.kind]

@@ -1,0 +1,533 @@
+"""Turning a draft's text into a version: split it into points, propose lineage, create it.
+
+`parse_draft` and `propose_lineage` are pure (no writes) so a task can run them
+while reporting progress; `create_imported_version` then writes the version, its
+points and the proposed links in one transaction, so a failure leaves nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from history.writing import save_recorded
+
+from . import services
+from .choices import LineageRelation, ProvisionStatus, TextBasis, Topic, VersionStatus
+from .diffing import similarity
+from .models import Plan, Provision, Version
+from .numbering import point_sort_key
+
+# Similarity (of the meaningful words) from which a new point links to its best earlier match.
+LINK_THRESHOLD = 0.3
+# A lower bar when the two points are each other's best match.
+MUTUAL_THRESHOLD = 0.25
+# Share of the shorter text found in the longer one, for merges and splits.
+OVERLAP_THRESHOLD = 0.6
+OVERLAP_MIN_WORDS = 5
+# A split fragment must still be this similar to the point it comes from.
+SPLIT_THRESHOLD = 0.15
+# Words that match between any two points ("will be", "the", "of"): left out of the comparison.
+_STOP_TEXT = (
+    "a an the of and or to in on at by for with from as is are be been will would shall should that this these "
+    "those it its their there which who whom all any both each other such than then into under over after before "
+    "between within without not no nor"
+)
+_STOP_WORDS = frozenset(_STOP_TEXT.split())
+_PUNCTUATION = ".,;:!?()[]“”\"'‘’*_"
+TITLE_MAX_WORDS = 12
+TITLE_SHORT_WORDS = 8
+
+_BOLD = re.compile(r"\*\*|__")
+_HEADING = re.compile(r"^#{1,6}\s+")
+# "Point 1:", "Point 10a." ("Article 5" is left alone: drafts cite articles of other treaties).
+_WORD_NUMBER = re.compile(r"^point\s+(\d{1,3}[a-z]?)\b\s*[.:)\-–—]?\s*(.*)$", re.IGNORECASE)
+# "1.", "1)", "1:", "10a.", "10a)": the punctuation must be followed by a space or end the line,
+# so "1.5 million" is not a point.
+_NUMBER = re.compile(r"^(\d{1,3}[a-z]?)[.):](?:\s+(.*)|\s*$)")
+# "10a Text": a letter glued to the number stands without punctuation.
+_NUMBER_LETTER = re.compile(r"^(\d{1,3}[a-z])\s+(.*)$")
+# "a.", "a)", "(a)": a sub-point of the preceding number.
+_SUB_POINT = re.compile(r"^\(?([a-z])[.)]\s+(.*)$")
+_BULLET = re.compile(r"^[-*•–—]\s+(.*)$")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9“\"(])")
+_LABEL = re.compile(r"^([A-Z][\w'’-]*(?: [\w'’-]+){0,3}):\s+\S")
+_BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$|^__(.+?)__\s*(.*)$")
+
+
+@dataclass
+class ParsedPoint:
+    number: str
+    title: str
+    text: str
+    line: int  # 1-based line of the text where the point starts
+
+
+@dataclass
+class Draft:
+    points: list[ParsedPoint]
+    preamble: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Building:
+    number: str
+    line: int
+    title: str = ""
+    paragraphs: list[list[str]] = field(default_factory=lambda: [[]])
+    in_bullet: bool = False
+
+    def add_line(self, text: str, *, indented: bool = False) -> None:
+        # An indented line after a bullet continues that bullet; any other line ends the list.
+        if self.in_bullet and not indented:
+            self.paragraphs.append([])
+            self.in_bullet = False
+        self.paragraphs[-1].append(text)
+
+    def add_bullet(self, text: str) -> None:
+        if self.paragraphs[-1]:
+            self.paragraphs.append([])
+        self.paragraphs[-1].append("- " + text)
+        self.in_bullet = True
+
+    def break_paragraph(self) -> None:
+        if self.paragraphs[-1]:
+            self.paragraphs.append([])
+        self.in_bullet = False
+
+    def text(self) -> str:
+        blocks: list[str] = []
+        for lines in self.paragraphs:
+            if not lines:
+                continue
+            joined = " ".join(lines)
+            # Bullets stay one per line, right under their lead-in and each other.
+            last_line = blocks[-1].split("\n")[-1] if blocks else ""
+            if joined.startswith("- ") and (last_line.startswith("- ") or last_line.endswith(":")):
+                blocks[-1] += "\n" + joined
+            else:
+                blocks.append(joined)
+        return "\n\n".join(blocks)
+
+
+def _title_from_text(text: str) -> str:
+    """A short "Label:" that opens the text, else the first sentence if it is short, else its first words."""
+    first_line = text.split("\n", 1)[0].removeprefix("- ")
+    label = _LABEL.match(first_line)
+    if label:
+        return label.group(1)
+    sentence = _SENTENCE_END.split(first_line, 1)[0].strip()
+    words = sentence.split()
+    if len(words) <= TITLE_MAX_WORDS:
+        title = sentence.rstrip(".;:")
+    else:
+        title = " ".join(words[:TITLE_SHORT_WORDS]).rstrip(",;:") + " …"
+    # Sub-points often open in lower case ("a. the guarantees will…"); a title does not.
+    return (title[:1].upper() + title[1:])[:300]
+
+
+def _split_bold_lead(rest: str) -> tuple[str, str]:
+    """'**Sovereignty.** Ukraine's…' -> ('Sovereignty', "Ukraine's…"); a bold lead is a heading."""
+    match = _BOLD_LEAD.match(rest)
+    if not match:
+        return "", rest
+    lead, after = (match.group(1), match.group(2)) if match.group(1) is not None else (match.group(3), match.group(4))
+    return lead.strip().rstrip(".:").strip(), after.strip()
+
+
+def _match_number(line: str) -> tuple[str, str] | None:
+    for pattern in (_WORD_NUMBER, _NUMBER, _NUMBER_LETTER):
+        match = pattern.match(line)
+        if match:
+            return match.group(1).lower(), (match.group(2) or "").strip()
+    return None
+
+
+def parse_draft(text: str) -> Draft:
+    """Split a draft into points, keeping their wording.
+
+    Recognizes `1.`, `1)`, `1:`, `Point 1:`, `10a` and sub-points `a.`/`a)`/`(a)`
+    (numbered under the preceding point: `10a`); bullets and continuation lines
+    stay in the text of the point they follow. Markdown headings and bold labels
+    (`## 5. Security`, `1. **Sovereignty.** …`) give the point's title; otherwise
+    the title is the first sentence, or its first words.
+
+    Raises ValidationError for an empty text, no numbered point, or a number twice.
+    """
+    text = (text or "").replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        raise ValidationError("The text is empty.", code="empty")
+
+    preamble: list[str] = []
+    built: list[_Building] = []
+    current: _Building | None = None
+    base_number = ""
+    for line_no, raw in enumerate(text.split("\n"), start=1):
+        stripped = raw.strip()
+        if not stripped:
+            if current:
+                current.break_paragraph()
+            continue
+        is_heading = bool(_HEADING.match(stripped))
+        line = _HEADING.sub("", stripped)
+        # "**1.** text" and "**Point 1:** text": the bold only decorates the number.
+        plain_start = _BOLD.sub("", line, count=2) if re.match(r"^(\*\*|__)\s*(point\s+)?\d", line, re.I) else line
+        numbered = _match_number(plain_start)
+        if numbered is None and current is not None and base_number:
+            sub = _SUB_POINT.match(line)
+            if sub:
+                numbered = (base_number + sub.group(1), sub.group(2).strip())
+        if numbered is not None:
+            number, rest = numbered
+            if number[-1].isdigit():
+                base_number = number
+            elif not base_number or not number.startswith(base_number):
+                base_number = re.match(r"\d+", number).group(0)
+            current = _Building(number=number, line=line_no)
+            built.append(current)
+            if is_heading:
+                current.title = _BOLD.sub("", rest).strip().rstrip(".:")
+            else:
+                current.title, rest = _split_bold_lead(rest)
+                if rest:
+                    current.add_line(rest)
+            continue
+        if current is None:
+            preamble.append(stripped)
+            continue
+        bullet = _BULLET.match(line)
+        if bullet:
+            current.add_bullet(bullet.group(1).strip())
+        else:
+            current.add_line(line, indented=raw[:1].isspace())
+
+    if not built:
+        raise ValidationError(
+            "No numbered points found: start each point on its own line with “1.”, “1)”, “Point 1:” or “10a”.",
+            code="no_points",
+        )
+    seen: dict[str, int] = {}
+    points: list[ParsedPoint] = []
+    for item in built:
+        key = point_sort_key(item.number)
+        if key in seen:
+            raise ValidationError(
+                f"Point {item.number} appears twice (lines {seen[key]} and {item.line}).", code="duplicate_number"
+            )
+        seen[key] = item.line
+        body = item.text() or item.title
+        if not body:
+            raise ValidationError(f"Point {item.number} (line {item.line}) has no text.", code="empty_point")
+        points.append(
+            ParsedPoint(number=item.number, title=item.title or _title_from_text(body), text=body, line=item.line)
+        )
+    return Draft(points=points, preamble="\n".join(preamble), warnings=_numbering_warnings(points))
+
+
+def _numbering_warnings(points: Sequence[ParsedPoint]) -> list[str]:
+    """Gaps in the main numbers usually mean a point the parser could not see."""
+    mains = sorted({int(re.match(r"\d+", p.number).group(0)) for p in points})
+    missing = sorted(set(range(mains[0], mains[-1] + 1)) - set(mains))
+    if not missing:
+        return []
+    return [f"Numbering skips {', '.join(map(str, missing))}: check the text near those points."]
+
+
+@dataclass(frozen=True)
+class ProposedLink:
+    new_number: str
+    old_id: int
+    old_number: str
+    similarity: float
+    relation: str
+
+
+@dataclass
+class LineageProposal:
+    links: list[ProposedLink]
+    new_numbers: list[str]  # points with no earlier match
+    dropped: list[Provision]  # earlier points nothing matches
+
+    def links_of(self, number: str) -> list[ProposedLink]:
+        return [link for link in self.links if link.new_number == number]
+
+
+def _content_words(text: str) -> str:
+    """The words that carry meaning: "will be", "the", "of" match between any two points."""
+    words = (word.strip(_PUNCTUATION) for word in (text or "").lower().split())
+    return " ".join(word for word in words if word and word not in _STOP_WORDS)
+
+
+def _overlap(score: float, length_a: int, length_b: int) -> float:
+    """Share of the shorter text found in the longer one, from the `similarity` ratio 2M/(a+b).
+
+    A fragment split from a long point, or one of two points merged into a long one,
+    scores low on similarity (the lengths differ) but high here.
+    """
+    shorter = min(length_a, length_b)
+    if shorter < OVERLAP_MIN_WORDS:
+        return 0.0
+    return min(1.0, score * (length_a + length_b) / (2 * shorter))
+
+
+def propose_lineage(
+    points: Sequence[ParsedPoint],
+    old_points: Sequence[Provision],
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> LineageProposal:
+    """For each new point the most similar earlier point(s), scored with `similarity`.
+
+    Scores compare the meaningful words of the texts. A new point links to
+    - its best match, if it scores LINK_THRESHOLD or more;
+    - or its best match, if it is that point's best match too (MUTUAL_THRESHOLD);
+    - and to any earlier point no other point took, whose text it mostly contains
+      and whose best match it is (a merge);
+    - or, with no link yet, to the taken earlier point whose text it mostly repeats
+      (a split: several new points share one earlier point).
+    Points with no link are new; earlier points nothing links to are dropped.
+    """
+    old = list(old_points)
+    old_words = [_content_words(candidate.text) for candidate in old]
+    old_lengths = [len(words.split()) for words in old_words]
+    scores: list[list[float]] = []
+    overlaps: list[list[float]] = []
+    for index, point in enumerate(points):
+        words = _content_words(point.text)
+        row = [similarity(candidate, words) for candidate in old_words]
+        scores.append(row)
+        overlaps.append([_overlap(row[j], old_lengths[j], len(words.split())) for j in range(len(old))])
+        if progress:
+            progress(index + 1, len(points))
+    if not old:
+        return LineageProposal(links=[], new_numbers=[p.number for p in points], dropped=[])
+
+    def best(values: list[float], own: int, own_count: int) -> int:
+        # Highest value; on a tie, the candidate closest in position.
+        return max(range(len(values)), key=lambda j: (values[j], -abs(j * own_count - own * len(values))))
+
+    count = len(points)
+    best_old = [best(scores[i], i, count) for i in range(count)]
+    best_new = [best([scores[i][j] for i in range(count)], j, len(old)) for j in range(len(old))]
+    sources: dict[int, list[int]] = defaultdict(list)
+    for i, j in enumerate(best_old):
+        mutual = best_new[j] == i and scores[i][j] >= MUTUAL_THRESHOLD
+        if scores[i][j] >= LINK_THRESHOLD or mutual:
+            sources[i].append(j)
+    taken = {j for js in sources.values() for j in js}
+    for j in range(len(old)):
+        i = best_new[j]
+        if j not in taken and sources.get(i) and overlaps[i][j] >= OVERLAP_THRESHOLD:
+            sources[i].append(j)
+            taken.add(j)
+    for i in range(count):
+        if sources.get(i):
+            continue
+        j = best(overlaps[i], i, count)
+        if j in taken and overlaps[i][j] >= OVERLAP_THRESHOLD and scores[i][j] >= SPLIT_THRESHOLD:
+            sources[i].append(j)
+    successors: dict[int, int] = defaultdict(int)
+    for js in sources.values():
+        for j in js:
+            successors[j] += 1
+
+    links: list[ProposedLink] = []
+    new_numbers: list[str] = []
+    for i, point in enumerate(points):
+        js = sorted(sources.get(i, []), key=lambda j: old[j].sort_key)
+        if not js:
+            new_numbers.append(point.number)
+            continue
+        for j in js:
+            if len(js) > 1:
+                relation = LineageRelation.MERGED
+            elif successors[j] > 1:
+                relation = LineageRelation.SPLIT
+            elif old[j].text.split() == point.text.split():
+                relation = LineageRelation.CARRIED
+            else:
+                relation = LineageRelation.REWORDED
+            links.append(ProposedLink(point.number, old[j].pk, old[j].number, scores[i][j], relation))
+    dropped = [candidate for j, candidate in enumerate(old) if j not in taken]
+    return LineageProposal(links=links, new_numbers=new_numbers, dropped=dropped)
+
+
+# Topics of a point with no earlier match, guessed from its words; the editor reviews them.
+_TOPIC_WORDS: dict[str, tuple[str, ...]] = {
+    Topic.SOVEREIGNTY: ("sovereignty", "sovereign"),
+    Topic.SECURITY_GUARANTEES: ("guarantee", "non-aggression", "aggression"),
+    Topic.MILITARY_LIMITS: ("armed forces", "army", "troops", "personnel", "weapons", "military"),
+    Topic.NATO_ALLIANCES: ("nato", "alliance", "european union", " eu "),
+    Topic.TERRITORY: ("territor", "crimea", "donetsk", "luhansk", "donbas", "kherson", "line of contact", "border"),
+    Topic.SANCTIONS_ECONOMY: ("sanction", "economic", "economy", "trade", "market"),
+    Topic.FROZEN_ASSETS: ("frozen", "assets"),
+    Topic.RECONSTRUCTION: ("reconstruction", "rebuild", "recovery", "development fund"),
+    Topic.NUCLEAR: ("nuclear", "iaea", "start treaty"),
+    Topic.HUMANITARIAN: ("prisoner", "humanitarian", "civilian", "children", "detainee", "family"),
+    Topic.GOVERNANCE_ELECTIONS: ("election", "referendum", "government"),
+    Topic.LANGUAGE_CULTURE_RELIGION: ("language", "religio", "church", "culture", "minorit", "education"),
+    Topic.AMNESTY_JUSTICE: ("amnesty", "justice", "tribunal", "war crimes", "claims"),
+    Topic.IMPLEMENTATION_MONITORING: ("monitor", "implement", "council", "binding", "compliance"),
+    Topic.CEASEFIRE: ("ceasefire", "cease-fire", "truce", "hostilities"),
+}
+FALLBACK_TOPIC = Topic.IMPLEMENTATION_MONITORING
+
+
+def guess_topics(text: str) -> list[str]:
+    lowered = f" {text.lower()} "
+    found = [str(topic) for topic, words in _TOPIC_WORDS.items() if any(word in lowered for word in words)]
+    return found[:3] or [str(FALLBACK_TOPIC)]
+
+
+def _topics_for(point: ParsedPoint, links: list[ProposedLink], old_by_id: dict[int, Provision]) -> tuple[list, bool]:
+    """The topics of the earlier point(s) it derives from; a guess for a new point."""
+    topics: list[str] = []
+    for link in links:
+        for topic in old_by_id[link.old_id].topics:
+            if topic not in topics and topic in Topic.values:
+                topics.append(topic)
+    if topics:
+        return topics, False
+    return guess_topics(point.text), True
+
+
+def import_report(draft: Draft, proposal: LineageProposal, guessed: list[str]) -> dict[str, Any]:
+    """What an import found, for the job page and the command's output."""
+    merged = sorted({link.new_number for link in proposal.links if link.relation == LineageRelation.MERGED})
+    split_from = sorted({link.old_number for link in proposal.links if link.relation == LineageRelation.SPLIT})
+    return {
+        "counts": {
+            "points": len(draft.points),
+            "linked": len({link.new_number for link in proposal.links}),
+            "links": len(proposal.links),
+            "new": len(proposal.new_numbers),
+            "dropped": len(proposal.dropped),
+            "merged": len(merged),
+            "split": len(split_from),
+        },
+        "numbers": [point.number for point in draft.points],
+        "links": [
+            {
+                "new": link.new_number,
+                "old": link.old_number,
+                "old_id": link.old_id,
+                "similarity": link.similarity,
+                "relation": str(link.relation),
+            }
+            for link in proposal.links
+        ],
+        "new": proposal.new_numbers,
+        "dropped": [{"number": p.number, "id": p.pk, "title": p.title} for p in proposal.dropped],
+        "merged": merged,
+        "split": split_from,
+        "topics_guessed": guessed,
+        "warnings": draft.warnings,
+        "preamble": draft.preamble[:1000],
+    }
+
+
+@dataclass
+class ImportResult:
+    version: Version
+    provisions: list[Provision]
+    report: dict[str, Any]
+
+
+@transaction.atomic
+def create_imported_version(
+    *,
+    plan: Plan,
+    label: str,
+    dated: date,
+    draft: Draft,
+    proposal: LineageProposal,
+    revises: Version | None = None,
+    text_basis: str = TextBasis.LEAKED,
+    user: Any = None,
+) -> ImportResult:
+    """Create the version (status `proposed`), its points and the unconfirmed proposed links.
+
+    One transaction: a duplicate label or an invalid point leaves nothing behind.
+    Each point takes the topics of the point(s) it derives from, or a guess (listed
+    in the report as `topics_guessed` for the editor to review).
+    """
+    version = save_recorded(
+        Version(
+            plan=plan,
+            label=label.strip(),
+            dated=dated,
+            status=VersionStatus.PROPOSED,
+            text_basis=text_basis,
+            revises=revises,
+            proposed_by=plan.proposed_by,
+        ),
+        user=user,
+    )
+    old_by_id = {p.pk: p for p in Provision.objects.filter(version=revises)} if revises else {}
+    created: list[Provision] = []
+    guessed: list[str] = []
+    for point in draft.points:
+        links = proposal.links_of(point.number)
+        topics, was_guessed = _topics_for(point, links, old_by_id)
+        if was_guessed:
+            guessed.append(point.number)
+        try:
+            provision = save_recorded(
+                Provision(
+                    version=version,
+                    number=point.number,
+                    title=point.title,
+                    text=point.text,
+                    topics=topics,
+                    status=ProvisionStatus.PROPOSED,
+                ),
+                user=user,
+            )
+        except ValidationError as error:
+            raise ValidationError(f"Point {point.number}: {'; '.join(error.messages)}") from error
+        created.append(provision)
+        for link in links:
+            services.lineage_link(
+                provision=provision,
+                derives_from=old_by_id[link.old_id],
+                relation=link.relation,
+                similarity=link.similarity,
+                confirmed=False,
+                note="Proposed by the importer.",
+                user=user,
+            )
+    return ImportResult(version=version, provisions=created, report=import_report(draft, proposal, guessed))
+
+
+def import_text(
+    *,
+    plan: Plan,
+    label: str,
+    dated: date,
+    text: str,
+    revises: Version | None = None,
+    text_basis: str = TextBasis.LEAKED,
+    user: Any = None,
+) -> ImportResult:
+    """Parse, propose lineage against `revises` and create, in one call."""
+    draft = parse_draft(text)
+    old = list(Provision.objects.filter(version=revises).order_by("sort_key")) if revises else []
+    proposal = propose_lineage(draft.points, old)
+    return create_imported_version(
+        plan=plan,
+        label=label,
+        dated=dated,
+        draft=draft,
+        proposal=proposal,
+        revises=revises,
+        text_basis=text_basis,
+        user=user,
+    )

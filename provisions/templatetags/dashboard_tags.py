@@ -1,0 +1,248 @@
+"""Presentation helpers for the dashboard templates: stance letters, links that keep
+`as_of`, word diffs, source citations, the convergence chart and the territory map."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+
+from actors.choices import Stance
+from provisions.choices import Disposition, Topic
+from provisions.dashboard import NO_STANCE, STANCE_LETTERS, ConvergenceSeries, TerritoryRow
+from provisions.mapdata import DISPOSITION_CODES
+from provisions.mapdata import territory_map as build_map
+
+register = template.Library()
+
+SERIES_COLORS = ["#1d4e89", "#b3261e", "#8a6a00", "#5b3fa0", "#1b7f5b", "#7a4a1d", "#3b6e8f"]
+SERIES_DASHES = ["", "7 4", "2 4", "10 4 2 4", "4 2", "1 3", "12 3"]
+
+
+@register.filter
+def stance_letter(value: str) -> str:
+    """S, C, O, M or ? for a stance; an en dash for no recorded stance."""
+    return STANCE_LETTERS.get(value, "–")
+
+
+@register.filter
+def stance_label(value: str) -> str:
+    if value in Stance.values:
+        return Stance(value).label
+    return "No recorded stance"
+
+
+@register.filter
+def disposition_code(value: str) -> str:
+    return DISPOSITION_CODES.get(value, "?")
+
+
+@register.filter
+def disposition_label(value: str) -> str:
+    return Disposition(value).label if value in Disposition.values else value
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.25 -> "25%"; None -> "–"."""
+    if value is None:
+        return "–"
+    return f"{round(value * 100):d}%"
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A stored control share (a Decimal percentage) without trailing zeros: 12.00 -> "12%"."""
+    if value is None:
+        return "no figure"
+    return f"{value.normalize():f}%"
+
+
+def _dated(url: str, day: date | None) -> str:
+    """Append `as_of` to an internal URL, before any #fragment."""
+    if not day or not url:
+        return url
+    url, hash_, fragment = url.partition("#")
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({'as_of': day.isoformat()})}{hash_}{fragment}"
+
+
+@register.filter
+def dated(url: str, request: Any) -> str:
+    """`{{ url|dated:request }}`: keep the page's `as_of` on an internal link."""
+    return _dated(url, getattr(request, "as_of_date", None))
+
+
+@register.simple_tag(takes_context=True)
+def dated_url(context: template.Context, name: str, *args: Any, **params: Any) -> str:
+    """`{% dated_url 'provisions:provision_detail' pk version=3 %}`: reverse, add params, keep `as_of`."""
+    url = reverse(name, args=args)
+    params = {key: value for key, value in params.items() if value not in (None, "")}
+    if params:
+        url += "?" + urlencode(params)
+    return _dated(url, getattr(context.get("request"), "as_of_date", None))
+
+
+@register.filter
+def render_diff(segments: list) -> SafeString:
+    """Word-diff segments as <ins>/<del> runs."""
+    tags = {"insert": "ins", "delete": "del"}
+    parts = []
+    for segment in segments:
+        tag = tags.get(segment.op)
+        if tag:
+            parts.append(format_html("<{0}>{1}</{0}>", tag, segment.text))
+        else:
+            parts.append(format_html("{}", segment.text))
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+@register.inclusion_tag("provisions/_cite.html", takes_context=True)
+def cite(context: template.Context, source: Any) -> dict[str, Any]:
+    """A citation: the source's page on the tracker, and its original when it has a web address."""
+    return {"source": source, "request": context.get("request")}
+
+
+@register.inclusion_tag("provisions/_convergence_chart.html")
+def convergence_chart(series: ConvergenceSeries, width: int = 640, height: int = 300) -> dict[str, Any]:
+    return chart_geometry(series, width, height)
+
+
+def chart_geometry(series: ConvergenceSeries, width: int, height: int) -> dict[str, Any]:
+    """Coordinates of the convergence chart: one stepped line per party, one for all of them.
+
+    x is proportional to the date (a single date sits in the middle); y is the share 0–100 %.
+    """
+    left, right, top, bottom = 48, 150, 16, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    steps = series.steps
+    days = [step.day for step in steps]
+    # The last state holds after the last date: leave it some room on the right.
+    span = (days[-1] - days[0]).days + max(1, (days[-1] - days[0]).days // 8) if days else 0
+    # The y axis stops at the first quarter mark above the highest share, so small shares stay readable.
+    highest = max([0.0, *(s.share(p.pk) for s in steps for p in series.parties)])
+    ceiling = next(mark for mark in (20, 40, 60, 80, 100) if highest * 100 <= mark)
+
+    def x(day: date) -> float:
+        if span == 0:
+            return left + plot_w / 2
+        return round(left + plot_w * (day - days[0]).days / span, 1)
+
+    def y(value: float) -> float:
+        return round(top + plot_h * (1 - value * 100 / ceiling), 1)
+
+    def line(values: list[float]) -> tuple[str, list[dict[str, float]]]:
+        points = [(x(day), y(value)) for day, value in zip(days, values, strict=True)]
+        path = []
+        for index, (px, py) in enumerate(points):
+            if index == 0:
+                path.append(f"M{px},{py}")
+            else:
+                path.append(f"H{px}V{py}")  # a stance holds until the next change
+        if points and span:
+            path.append(f"H{left + plot_w}")  # the last state holds
+        return " ".join(path), [{"x": px, "y": py} for px, py in points]
+
+    lines = []
+    for index, party in enumerate(series.parties):
+        values = [step.share(party.pk) for step in steps]
+        path, dots = line(values)
+        lines.append(
+            {
+                "label": party.label,
+                "name": party.name,
+                "color": SERIES_COLORS[index % len(SERIES_COLORS)],
+                "dash": SERIES_DASHES[index % len(SERIES_DASHES)],
+                "path": path,
+                "dots": dots,
+                "last": values[-1] if values else 0,
+                "end_y": dots[-1]["y"] if dots else y(0),
+            }
+        )
+    all_values = [step.share_by_all for step in steps]
+    all_path, all_dots = line(all_values)
+    everyone = {
+        "path": all_path,
+        "dots": all_dots,
+        "last": all_values[-1] if all_values else 0,
+        "end_y": all_dots[-1]["y"] if all_dots else y(0),
+    }
+    _spread_labels([*lines, everyone], min_gap=14, low=top, high=top + plot_h + bottom - 8)
+    ticks = [{"y": y(v / 100), "label": f"{v}%"} for v in range(0, ceiling + 1, ceiling // 4)]
+    x_ticks = _date_ticks(days, x)
+    return {
+        "series": series,
+        "width": width,
+        "height": height,
+        "left": left,
+        "plot_right": left + plot_w,
+        "top": top,
+        "plot_bottom": top + plot_h,
+        "label_x": left + plot_w + 8,
+        "lines": lines,
+        "everyone": everyone,
+        "ticks": ticks,
+        "x_ticks": x_ticks,
+        "ceiling": ceiling,
+    }
+
+
+def _spread_labels(items: list[dict[str, Any]], min_gap: float, low: float, high: float) -> None:
+    """End-of-line labels moved apart vertically so they never overlap, kept within [low, high]."""
+    ordered = sorted(items, key=lambda item: item["end_y"])
+    previous = None
+    for item in ordered:
+        item["label_y"] = item["end_y"] if previous is None else max(item["end_y"], previous + min_gap)
+        previous = item["label_y"]
+    following = None
+    for item in reversed(ordered):
+        limit = high if following is None else following - min_gap
+        item["label_y"] = max(min(item["label_y"], limit), low)
+        following = item["label_y"]
+
+
+def _date_ticks(days: list[date], x: Any) -> list[dict[str, Any]]:
+    if not days:
+        return []
+    unique = sorted(set(days))
+    if len(unique) > 6:
+        stride = -(-len(unique) // 6)
+        unique = [*unique[::stride][:-1], unique[-1]] if unique[::stride][-1] != unique[-1] else unique[::stride]
+    return [{"x": x(day), "label": f"{day:%d %b}"} for day in unique]
+
+
+@register.inclusion_tag("provisions/_territory_map.html", takes_context=True)
+def territory_map(context: template.Context, rows: list[TerritoryRow]) -> dict[str, Any]:
+    return {"map": build_map(rows), "request": context.get("request")}
+
+
+@register.filter
+def no_stance(value: str) -> bool:
+    return value == NO_STANCE
+
+
+@register.filter
+def topic_label(value: str) -> str:
+    return Topic(value).label if value in Topic.values else value
+
+
+@register.filter
+def step_share(step: Any, party: Any) -> dict[str, Any]:
+    """`{% with share=step|step_share:party %}`: points a party supports at a step, and their share."""
+    return {"count": step.supported.get(party.pk, 0), "share": step.share(party.pk)}
+
+
+@register.simple_tag(takes_context=True)
+def today_url(context: template.Context) -> str:
+    """This page's address without `as_of`: the same view of today's record."""
+    request = context.get("request")
+    if request is None:
+        return "/"
+    params = request.GET.copy()
+    params.pop("as_of", None)
+    return request.path + (f"?{params.urlencode()}" if params else "")

@@ -1,0 +1,64 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from actors.models import Position
+from actors.services import position_record
+from tests.factories import ActorFactory, PositionFactory, ProvisionFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_current_stance_is_the_latest_by_date_and_earlier_ones_stay():
+    point, actor = ProvisionFactory(), ActorFactory()
+    PositionFactory(actor=actor, provision=point, stance="opposes", taken_on=datetime.date(2025, 11, 21))
+    PositionFactory(actor=actor, provision=point, stance="conditional", taken_on=datetime.date(2025, 11, 19))
+    current = Position.objects.filter(provision=point).current()
+    assert [p.stance for p in current] == ["opposes"]
+    assert Position.objects.filter(provision=point).count() == 2
+
+
+def test_on_the_same_date_the_later_recorded_stance_is_current():
+    point, actor = ProvisionFactory(), ActorFactory()
+    day = datetime.date(2025, 11, 20)
+    PositionFactory(actor=actor, provision=point, stance="opposes", taken_on=day)
+    PositionFactory(actor=actor, provision=point, stance="supports", taken_on=day)
+    assert [p.stance for p in Position.objects.current()] == ["supports"]
+
+
+def test_current_stances_are_per_actor_and_per_subject():
+    point, us, ua = ProvisionFactory(), ActorFactory(), ActorFactory()
+    PositionFactory(actor=us, provision=point, stance="supports")
+    PositionFactory(actor=ua, provision=point, stance="opposes")
+    whole = PositionFactory(actor=ua, provision=None, version=point.version, stance="mixed")
+    current = {(p.actor_id, p.provision_id): p.stance for p in Position.objects.current()}
+    assert current == {(us.id, point.id): "supports", (ua.id, point.id): "opposes", (ua.id, None): "mixed"}
+    assert whole in Position.objects.on_version_as_whole()
+
+
+def test_recording_a_position_needs_a_source():
+    with pytest.raises(ValidationError, match="source"):
+        position_record(
+            actor=ActorFactory(),
+            provision=ProvisionFactory(),
+            stance="supports",
+            summary="Backs it",
+            taken_on=datetime.date(2025, 11, 20),
+            sources=[],
+        )
+    assert Position.objects.count() == 0
+
+
+def test_recording_a_position_takes_the_version_from_the_point():
+    point, source = ProvisionFactory(), SourceFactory()
+    position = position_record(
+        actor=ActorFactory(),
+        provision=point,
+        stance="conditional",
+        summary="Only with guarantees",
+        taken_on=datetime.date(2025, 11, 20),
+        sources=[source],
+    )
+    assert position.version == point.version
+    assert list(position.sources.all()) == [source]

@@ -1,0 +1,138 @@
+"""The OpenAPI schema validates, documents everything, and real responses match it."""
+
+import json
+import re
+
+import pytest
+from drf_spectacular.validation import validate_schema
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from actors.choices import ActorKind, EventKind, Stance
+from history.models import ChangeAction
+from provisions.choices import Disposition, ProvisionStatus, TerritoryKind, Topic, VersionStatus
+from tests.api.conftest import OURS
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema(api):
+    response = api.get("/api/v1/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def test_the_schema_is_valid_openapi_3(schema):
+    assert schema["openapi"].startswith("3.")
+    validate_schema(schema)
+
+
+def test_every_resource_the_feed_and_compare_are_documented(schema):
+    paths = set(schema["paths"])
+    for resource in ("plans", "versions", "provisions", "territories", "actors", "positions", "sources", "events"):
+        assert {f"/api/v1/{resource}/", f"/api/v1/{resource}/{{id}}/"} <= paths
+    assert {"/api/v1/changes/", "/api/v1/versions/{id}/compare/{other_id}/"} <= paths
+
+
+def test_the_enums_are_the_stored_vocabularies(schema):
+    components = schema["components"]["schemas"]
+    for name, choices in {
+        "StanceEnum": Stance,
+        "TopicEnum": Topic,
+        "ProvisionStatusEnum": ProvisionStatus,
+        "VersionStatusEnum": VersionStatus,
+        "DispositionEnum": Disposition,
+        "TerritoryKindEnum": TerritoryKind,
+        "ActorKindEnum": ActorKind,
+        "EventKindEnum": EventKind,
+        "ChangeActionEnum": ChangeAction,
+    }.items():
+        assert components[name]["enum"] == list(choices.values), name
+        assert all(value in components[name]["description"] for value in choices.values), name
+
+
+def _referenced(schema: dict, node: object, found: set[str]) -> set[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in found:
+                found.add(name)
+                _referenced(schema, schema["components"]["schemas"][name], found)
+        for value in node.values():
+            _referenced(schema, value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _referenced(schema, value, found)
+    return found
+
+
+def test_every_field_and_filter_of_our_operations_is_described(schema):
+    ours = {path: ops for path, ops in schema["paths"].items() if OURS.match(path)}
+    undescribed = [
+        f"{path} {method} {param['name']}"
+        for path, operations in ours.items()
+        for method, operation in operations.items()
+        for param in operation.get("parameters", [])
+        if not param.get("description")
+    ]
+    components = schema["components"]["schemas"]
+    for name in _referenced(schema, ours, set()):
+        undescribed += [
+            f"{name}.{prop}"
+            for prop, spec in components[name].get("properties", {}).items()
+            if not spec.get("description")
+        ]
+    assert undescribed == []
+
+
+def test_the_provision_filters_are_all_in_the_schema(schema):
+    names = {param["name"] for param in schema["paths"]["/api/v1/provisions/"]["get"]["parameters"]}
+    assert names >= {
+        "plan",
+        "version",
+        "topic",
+        "status",
+        "territory",
+        "actor",
+        "stance",
+        "number",
+        "search",
+        "ordering",
+        "page",
+        "page_size",
+        "as_of",
+        "format",
+    }
+
+
+def test_the_docs_page_is_served_without_any_cdn(api):
+    response = api.get("/api/v1/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "swagger-ui" in page
+    assert not re.search(r"""(src|href)=["']https?://""", page)
+
+
+def test_real_responses_of_every_list_and_detail_match_the_schema(wsgi_schema):
+    from provisions.models import Provision
+
+    point = Provision.objects.order_by("id").last()
+    checked = 0
+    for path in wsgi_schema.raw_schema["paths"]:
+        if not OURS.match(path) or "compare" in path:
+            continue
+        operation = wsgi_schema[path]["GET"]
+        path_parameters = {"id": point.pk} if "{id}" in path else None
+        if path_parameters and not path.startswith("/api/v1/provisions/"):
+            listing = wsgi_schema[path.replace("{id}/", "")]["GET"].Case().call()
+            path_parameters = {"id": listing.json()["results"][0]["id"]}
+        case = operation.Case(path_parameters=path_parameters, query={"page_size": 3} if not path_parameters else None)
+        response = case.call()
+        assert response.status_code == 200, (path, response.text[:300])
+        case.validate_response(
+            response, checks=[not_a_server_error, status_code_conformance, response_schema_conformance]
+        )
+        checked += 1
+    assert checked == 17

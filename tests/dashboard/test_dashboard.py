@@ -1,0 +1,171 @@
+"""The dashboard's selectors and presentation helpers."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from types import SimpleNamespace
+
+import pytest
+from django.template import Context, Template
+from django.test import RequestFactory
+
+from actors.models import Actor
+from provisions import dashboard
+from provisions.dashboard import ConvergenceSeries, ConvergenceStep, Record
+from provisions.diffing import word_diff
+from provisions.mapdata import territory_map
+from provisions.templatetags import dashboard_tags as tags
+from tests.factories import ActorFactory, PositionFactory, ProvisionFactory, TerritoryFactory, VersionFactory
+
+pytestmark = pytest.mark.django_db
+DAY = datetime.date(2025, 11, 20)
+
+
+@pytest.fixture
+def parties():
+    us = ActorFactory(name="United States", short_code="US", is_principal=True, matrix_order=1)
+    ru = ActorFactory(name="Russia", short_code="RU", is_principal=True, matrix_order=2)
+    return us, ru
+
+
+def test_a_partys_own_stance_wins_over_its_representatives(parties):
+    us, _ = parties
+    envoy = ActorFactory(represents=us, kind="person")
+    point = ProvisionFactory()
+    PositionFactory(actor=envoy, provision=point, stance="supports", taken_on=DAY)
+    PositionFactory(actor=us, provision=point, stance="opposes", taken_on=DAY - datetime.timedelta(days=3))
+    matrix = dashboard.stance_matrix(Record(), point.version, Record().points(point.version), [us])
+    cell = matrix.rows[0].cells[0]
+    assert (cell.stance, cell.via) == ("opposes", None)
+
+
+def test_without_a_party_stance_the_latest_representatives_counts(parties):
+    us, _ = parties
+    envoy, president = ActorFactory(represents=us, kind="person"), ActorFactory(represents=us, kind="person")
+    point = ProvisionFactory()
+    PositionFactory(actor=envoy, provision=point, stance="supports", taken_on=DAY)
+    PositionFactory(actor=president, provision=point, stance="conditional", taken_on=DAY - datetime.timedelta(days=1))
+    cell = dashboard.stance_matrix(Record(), point.version, Record().points(point.version), [us]).rows[0].cells[0]
+    assert (cell.stance, cell.via) == ("supports", envoy)
+
+
+def test_convergence_counts_support_by_date_and_by_all(parties):
+    us, ru = parties
+    version = VersionFactory()
+    one, two = ProvisionFactory(version=version), ProvisionFactory(version=version)
+    PositionFactory(actor=us, provision=one, stance="supports", taken_on=datetime.date(2025, 11, 19))
+    PositionFactory(actor=ru, provision=one, stance="opposes", taken_on=datetime.date(2025, 11, 19))
+    PositionFactory(actor=ru, provision=one, stance="supports", taken_on=datetime.date(2025, 11, 21))
+    PositionFactory(actor=us, provision=two, stance="supports", taken_on=datetime.date(2025, 11, 21))
+    record = Record()
+    series = dashboard.convergence_series(record, version, record.points(version), [us, ru])
+    assert [(s.day.day, s.supported[us.pk], s.supported[ru.pk], s.by_all) for s in series.steps] == [
+        (19, 1, 0, 0),
+        (21, 2, 1, 1),
+    ]
+    assert series.steps[-1].share_by_all == 0.5
+
+
+def test_territory_filter_includes_the_parts_of_a_region(parties):
+    region = TerritoryFactory(slug="donbas-test")
+    part = TerritoryFactory(parent=region)
+    version = VersionFactory()
+    inside = ProvisionFactory(version=version)
+    ProvisionFactory(version=version)
+    from tests.factories import DispositionFactory
+
+    DispositionFactory(provision=inside, territory=part)
+    record = Record()
+    matrix = dashboard.stance_matrix(record, version, record.points(version), list(parties))
+    rows = dashboard.filter_points(matrix, dashboard.PointFilters(territory=region), record.territories())
+    assert [row.point for row in rows] == [inside]
+
+
+def test_changes_show_a_save_and_its_many_to_many_update_as_one(demo_data):
+    changes = Record().changes(limit=50)
+    keys = [(c.record_type, c.object_id, c.changed_at) for c in changes]
+    assert len(keys) == len(set(keys))
+    assert not Record().changes(limit=50, actions=["updated", "deleted"])
+
+
+def test_stance_letters_and_labels():
+    assert [tags.stance_letter(v) for v in ["supports", "conditional", "opposes", "mixed", "unclear", "none"]] == [
+        "S",
+        "C",
+        "O",
+        "M",
+        "?",
+        "–",
+    ]
+    assert tags.stance_label("none") == "No recorded stance"
+    assert tags.stance_label("mixed") == "Mixed"
+
+
+def test_dated_links_keep_as_of_before_the_fragment():
+    request = SimpleNamespace(as_of_date=datetime.date(2025, 11, 20))
+    assert tags.dated("/provisions/3/#claim-1", request) == "/provisions/3/?as_of=2025-11-20#claim-1"
+    assert tags.dated("/?version=2", request) == "/?version=2&as_of=2025-11-20"
+    assert tags.dated("/x/", SimpleNamespace()) == "/x/"
+
+
+def test_dated_url_tag_reverses_adds_params_and_as_of():
+    request = RequestFactory().get("/")
+    request.as_of_date = datetime.date(2025, 11, 20)
+    rendered = Template(
+        "{% load dashboard_tags %}{% dated_url 'provisions:provision_list' version=3 topic='' %}"
+    ).render(Context({"request": request}))
+    assert rendered == "/provisions/?version=3&amp;as_of=2025-11-20"  # escaped for HTML
+
+
+def test_diffs_render_escaped_insertions_and_deletions():
+    html = tags.render_diff(word_diff("cap at <b>600,000</b>", "cap at 800,000"))
+    assert "<del>&lt;b&gt;600,000&lt;/b&gt;</del>" in html
+    assert "<ins>800,000</ins>" in html
+
+
+def test_shares_and_percentages():
+    from decimal import Decimal
+
+    assert tags.share(Decimal("12.00")) == "12%"
+    assert tags.share(Decimal("14.50")) == "14.5%"
+    assert tags.share(None) == "no figure"
+    assert tags.percent(0.142857) == "14%"
+
+
+def test_chart_scales_to_the_highest_share_and_keeps_labels_apart():
+    parties = [SimpleNamespace(pk=i, label=f"P{i}", name=f"Party {i}") for i in range(4)]
+    steps = [
+        ConvergenceStep(datetime.date(2025, 11, 19), {0: 1}, 0, 10),
+        ConvergenceStep(datetime.date(2025, 11, 21), {0: 2}, 0, 10),
+    ]
+    geometry = tags.chart_geometry(ConvergenceSeries(None, parties, steps, 10), 760, 320)
+    assert geometry["ceiling"] == 20
+    assert [t["label"] for t in geometry["ticks"]] == ["0%", "5%", "10%", "15%", "20%"]
+    labels = sorted(item["label_y"] for item in [*geometry["lines"], geometry["everyone"]])
+    assert all(b - a >= 14 for a, b in itertools.pairwise(labels))
+    assert labels[-1] <= 320 and labels[0] >= 0
+    # US's line steps up from 10 % to 20 % (the ceiling, at the top of the plot).
+    assert geometry["lines"][0]["dots"][1]["y"] == geometry["top"]
+
+
+def test_map_stripes_a_territory_with_several_dispositions_and_lists_those_not_drawn():
+    rows = [
+        SimpleNamespace(
+            territory=SimpleNamespace(slug="donetsk", name="Donetsk oblast", pk=1),
+            codes=["demilitarized_zone", "recognized_russian_de_facto"],
+        ),
+        SimpleNamespace(territory=SimpleNamespace(slug="crimea", name="Crimea", pk=2), codes=[]),
+        SimpleNamespace(territory=SimpleNamespace(slug="kharkiv", name="Kharkiv oblast", pk=3), codes=[]),
+    ]
+    drawn = territory_map(rows)
+    donetsk = next(shape for shape in drawn.shapes if shape.slug == "donetsk")
+    assert donetsk.codes == ["DMZ", "RU-f"] and len(donetsk.stripes) == 2
+    assert [t.name for t in drawn.not_drawn] == ["Kharkiv oblast"]
+    assert [item["code"] for item in drawn.legend] == ["RU-f", "DMZ", "–"]
+    assert donetsk.d.startswith("M") and donetsk.d.endswith("Z")
+
+
+def test_actor_principal_columns_come_from_the_model(parties):
+    assert [a.short_code for a in Record().principal_parties()] == ["US", "RU"]
+    assert Actor.objects.principal().count() == 2

@@ -1,0 +1,564 @@
+"""Every dashboard page: real content from the demo, filters, `as_of`, empty states, bad input."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from actors.models import Actor, Position
+from provisions.models import Source, Territory, Version
+from provisions.services import provision_update
+from tests.dashboard.conftest import point
+from tests.factories import ProvisionFactory, VersionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+# --- Overview ------------------------------------------------------------------------------
+
+
+def test_overview_shows_the_28_point_draft_with_its_stance_matrix(client, draft):
+    response = client.get("/")
+    assert response.status_code == 200
+    body = html(response)
+    assert "28-point draft" in body
+    assert response.context["version"] == draft
+    matrix = response.context["matrix"]
+    assert len(matrix.rows) == 28
+    assert [party.short_code for party in matrix.parties] == ["US", "RU", "UA", "EU"]
+    row21 = next(row for row in matrix.rows if row.point.number == "21")
+    assert [cell.stance for cell in row21.cells] == ["supports", "none", "opposes", "none"]
+    # Stance cells carry a letter and lead to the point.
+    assert f'href="{reverse("provisions:provision_detail", args=[row21.point.pk])}"' in body
+    assert 'class="stance stance-opposes"' in body
+
+
+def test_overview_shows_each_partys_stance_on_the_version_as_a_whole(client, draft):
+    whole = {cell.party.short_code: cell.stance for cell in client.get("/").context["matrix"].whole}
+    assert whole == {"US": "supports", "RU": "unclear", "UA": "opposes", "EU": "mixed"}
+
+
+def test_overview_counts_points_by_status_and_topic(client, draft):
+    context = client.get("/").context
+    assert {t.value: t.count for t in context["statuses"]} == {"proposed": 25, "disputed": 3}
+    topics = {t.value: t.count for t in context["topics"]}
+    assert topics["security_guarantees"] == 8 and topics["ceasefire"] == 1
+
+
+def test_overview_lists_latest_changes_and_recent_events(client, draft):
+    context = client.get("/").context
+    assert len(context["changes"]) == 8
+    assert all(item.label for item in context["changes"])
+    assert [e.occurred_on for e in context["events"]] == sorted(
+        (e.occurred_on for e in context["events"]), reverse=True
+    )
+
+
+def test_overview_defaults_to_the_latest_version_with_points_and_switches(client, draft, revision):
+    assert client.get("/").context["version"] == revision
+    response = client.get("/", {"version": draft.pk})
+    assert response.context["version"] == draft
+    assert response.context["previous"] is None
+    assert client.get("/").context["previous"] == draft
+
+
+def test_overview_of_a_version_without_points_is_an_empty_state(client, draft):
+    counter = Version.objects.get(label="Counter-proposal taken to Ankara")
+    response = client.get("/", {"version": counter.pk})
+    assert response.status_code == 200
+    assert "has no points on record" in html(response)
+    whole = {cell.party.short_code: cell.stance for cell in response.context["matrix"].whole}
+    assert whole == {"US": "opposes", "RU": "opposes", "UA": "supports", "EU": "supports"}
+
+
+def test_overview_with_nothing_on_record(client, db):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "No plan on record yet" in html(response)
+
+
+def test_unknown_version_is_a_404_and_a_malformed_one_a_400(client, draft):
+    assert client.get("/", {"version": 99999}).status_code == 404
+    response = client.get("/", {"version": "abc"})
+    assert response.status_code == 400
+    assert "not a valid version" in html(response)
+
+
+# --- As of ---------------------------------------------------------------------------------
+
+
+def test_as_of_shows_a_banner_with_a_link_back_to_today(client, draft):
+    body = html(client.get("/", {"as_of": "2025-11-19"}))
+    assert "Showing the record as of" in body and "19 November 2025" in body
+    assert "Back to today" in body
+
+
+@pytest.mark.parametrize("value", ["2025-13-01", "yesterday", "2999-01-01"])
+def test_a_malformed_or_future_as_of_is_a_400_with_a_clear_message(client, draft, value):
+    for url in ["/", "/provisions/", "/territories/", "/timeline/", "/convergence/", "/actors/"]:
+        response = client.get(url, {"as_of": value})
+        assert response.status_code == 400
+        assert "Cannot show the record as of that date" in html(response)
+
+
+def test_as_of_before_anything_was_recorded_is_empty(client, draft):
+    response = client.get("/", {"as_of": "2024-01-01"})
+    assert response.status_code == 200
+    assert "No plan on record yet" in html(response)
+
+
+def test_as_of_shows_only_the_versions_on_record_that_day(client, draft):
+    # The 28-point text was recorded on 20 November; on the 19th only the counter-proposal was.
+    assert client.get("/", {"as_of": "2025-11-19"}).context["version"].label == "Counter-proposal taken to Ankara"
+    assert client.get("/", {"as_of": "2025-11-20"}).context["version"] == draft
+
+
+def test_as_of_shows_the_stances_held_on_that_day(client, draft):
+    ukraine = Actor.objects.get(short_code="UA")
+    Position.objects.create(
+        actor=ukraine,
+        version=draft,
+        provision=point(draft, "6"),
+        stance="conditional",
+        summary="Could live with a higher cap.",
+        taken_on=datetime.date(2025, 11, 22),
+    )
+
+    def row6(params):
+        matrix = client.get("/", params).context["matrix"]
+        return [c.stance for c in next(row for row in matrix.rows if row.point.number == "6").cells]
+
+    assert row6({}) == ["supports", "none", "conditional", "none"]
+    assert row6({"as_of": "2025-11-20"}) == ["supports", "none", "opposes", "none"]
+
+
+def test_as_of_shows_a_point_as_it_was_worded_then(client, draft, editor):
+    six = point(draft, "6")
+    provision_update(provision=six, title="Army capped at 800,000", user=editor)
+    today = datetime.date.today().isoformat()
+    assert "Army capped at 800,000" in html(client.get(six.get_absolute_url()))
+    assert "Ukrainian armed forces capped at 600,000" in html(
+        client.get(six.get_absolute_url(), {"as_of": "2025-11-20"})
+    )
+    assert "Army capped at 800,000" in html(client.get(six.get_absolute_url(), {"as_of": today}))
+
+
+def test_links_keep_the_as_of_date(client, draft):
+    body = html(client.get("/", {"as_of": "2025-11-20"}))
+    six = point(draft, "6")
+    assert f"{six.get_absolute_url()}?as_of=2025-11-20" in body
+
+
+# --- Points list ---------------------------------------------------------------------------
+
+
+def numbers(response) -> list[str]:
+    return [row.point.number for row in response.context["rows"]]
+
+
+def test_points_list_shows_every_point_of_the_version_in_focus(client, draft):
+    response = client.get("/provisions/")
+    assert response.status_code == 200
+    assert numbers(response) == [str(n) for n in range(1, 29)]
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"topic": "nuclear"}, ["17", "18", "19"]),
+        ({"status": "disputed"}, ["6", "20", "21"]),
+        ({"territory": "donbas"}, ["21"]),
+        ({"territory": "dnieper"}, ["23"]),
+        ({"q": "nato troops"}, ["8"]),
+        ({"q": "600,000"}, ["6"]),
+        ({"stance": "opposes"}, ["6", "20", "21"]),
+        ({"topic": "nuclear", "status": "disputed"}, []),
+    ],
+)
+def test_points_list_filters(client, draft, params, expected):
+    assert numbers(client.get("/provisions/", params)) == expected
+
+
+def test_points_list_filters_by_party_and_stance(client, draft):
+    us, ukraine = Actor.objects.get(short_code="US"), Actor.objects.get(short_code="UA")
+    assert numbers(client.get("/provisions/", {"party": us.pk})) == ["5", "6", "10", "21"]
+    assert numbers(client.get("/provisions/", {"party": ukraine.pk, "stance": "opposes"})) == ["6", "20", "21"]
+    assert len(numbers(client.get("/provisions/", {"party": ukraine.pk, "stance": "none"}))) == 25
+
+
+def test_a_person_stance_counts_for_their_party_when_the_party_has_none(client, draft):
+    russia, peskov = Actor.objects.get(short_code="RU"), Actor.objects.get(slug="dmitry-peskov")
+    five = point(draft, "5")
+    Position.objects.create(
+        actor=peskov,
+        version=draft,
+        provision=five,
+        stance="conditional",
+        summary="If…",
+        taken_on=datetime.date(2025, 11, 20),
+    )
+    response = client.get("/provisions/", {"party": russia.pk, "stance": "conditional"})
+    assert numbers(response) == ["5"]
+    cell = response.context["rows"][0].cells[1]
+    assert cell.via == peskov
+    assert "voiced by Dmitry Peskov" in html(response)
+
+
+def test_points_list_filters_live_in_the_url_of_the_form(client, draft):
+    body = html(client.get("/provisions/", {"topic": "nuclear"}))
+    assert '<option value="nuclear" selected>' in body
+    assert 'method="get"' in body
+
+
+def test_points_list_rejects_unknown_filter_values_with_a_400(client, draft):
+    for params in ({"topic": "zzz"}, {"party": "999999"}, {"stance": "loves"}, {"territory": "atlantis"}):
+        response = client.get("/provisions/", params)
+        assert response.status_code == 400
+        assert "These filters cannot be used" in html(response)
+
+
+def test_points_list_of_the_past_filters_the_same_way(client, draft):
+    ukraine = Actor.objects.get(short_code="UA")
+    Position.objects.create(
+        actor=ukraine,
+        version=draft,
+        provision=point(draft, "1"),
+        stance="opposes",
+        summary="Not as worded.",
+        taken_on=datetime.date(2025, 11, 22),
+    )
+    params = {"party": ukraine.pk, "stance": "opposes"}
+    assert numbers(client.get("/provisions/", params)) == ["1", "6", "20", "21"]
+    assert numbers(client.get("/provisions/", {**params, "as_of": "2025-11-20"})) == ["6", "20", "21"]
+
+
+def test_points_list_with_no_match_says_so(client, draft):
+    response = client.get("/provisions/", {"q": "unicorns"})
+    assert "No point matches these filters." in html(response)
+
+
+# --- Point page ----------------------------------------------------------------------------
+
+
+def test_point_page_shows_text_status_territories_stances_and_sources(client, draft):
+    twenty_one = point(draft, "21")
+    response = client.get(twenty_one.get_absolute_url())
+    assert response.status_code == 200
+    body = html(response)
+    assert "Territorial arrangements" in body and "Disputed" in body
+    assert "Recognized as Russian de facto" in body and "Demilitarized zone" in body
+    detail = response.context["detail"]
+    assert {c.party.short_code: c.stance for c in detail.party_cells} == {
+        "US": "supports",
+        "RU": "none",
+        "UA": "opposes",
+        "EU": "none",
+    }
+    seed = Source.objects.get(publisher__startswith="Seed article")
+    assert reverse("provisions:source_detail", args=[seed.pk]) in body
+
+
+def test_point_page_shows_competing_accounts_side_by_side(client, draft):
+    body = html(client.get(point(draft, "21").get_absolute_url()))
+    assert "What share of Donbas does Ukraine still control?" in body
+    assert "Ukraine still controls 12% of the Donbas region." in body
+    assert "Ukraine still controls about 14.5% of Donbas." in body
+
+
+def test_point_page_shows_earlier_stances(client, draft):
+    twenty_one = point(draft, "21")
+    ukraine = Actor.objects.get(short_code="UA")
+    Position.objects.create(
+        actor=ukraine,
+        version=draft,
+        provision=twenty_one,
+        stance="conditional",
+        summary="Could accept a freeze.",
+        taken_on=datetime.date(2025, 11, 22),
+    )
+    detail = client.get(twenty_one.get_absolute_url()).context["detail"]
+    history = next(item for item in detail.stances if item.actor == ukraine)
+    assert history.current.stance == "conditional"
+    assert [p.stance for p in history.earlier] == ["opposes"]
+
+
+def test_point_page_shows_the_history_of_edits_with_a_diff(client, draft, editor):
+    six = point(draft, "6")
+    provision_update(provision=six, text=six.text.replace("600,000", "800,000"), user=editor)
+    response = client.get(six.get_absolute_url())
+    edits = response.context["detail"].edits
+    assert [e.action for e in edits] == ["updated", "created"]
+    assert edits[0].changed == ["text"]
+    assert "<ins>800,000" in html(response) and "<del>600,000" in html(response)
+
+
+def test_point_page_shows_lineage_with_word_diffs(client, draft, revision):
+    six = point(draft, "6")
+    detail = client.get(six.get_absolute_url()).context["detail"]
+    assert [entry.step.provision.version for entry in detail.later] == [revision]
+    assert any(seg.op == "insert" and "800,000" in seg.text for seg in detail.later[0].diff)
+    reworded = point(revision, "2")
+    back = client.get(reworded.get_absolute_url()).context["detail"].earlier
+    assert [entry.step.provision.number for entry in back] == ["6"]
+
+
+def test_point_page_marks_a_link_the_importer_proposed_until_an_editor_confirms_it(client, draft, revision):
+    from provisions.models import Lineage
+
+    reworded = point(revision, "2")
+    link = Lineage.objects.get(provision=reworded)
+    assert "Proposed link" not in html(client.get(reworded.get_absolute_url()))
+    Lineage.objects.filter(pk=link.pk).update(confirmed=False, similarity=0.82)
+    body = html(client.get(reworded.get_absolute_url()))
+    assert "Proposed link · 0.82" in body
+    assert "Proposed link" in html(client.get(point(draft, "6").get_absolute_url()))
+
+
+def test_point_page_of_a_point_with_no_stance(client, draft):
+    body = html(client.get(point(draft, "28").get_absolute_url()))
+    assert "No party or person has a stance on this point on record." in body
+    assert "No earlier or later version of this point is linked." in body
+
+
+def test_unknown_point_is_a_404_page(client, draft):
+    response = client.get("/provisions/999999/")
+    assert response.status_code == 404
+    assert "Not found" in html(response)
+
+
+def test_a_point_not_yet_on_record_on_that_date_is_a_404(client, draft, revision):
+    assert client.get(point(revision, "4").get_absolute_url(), {"as_of": "2025-11-20"}).status_code == 404
+
+
+# --- Compare -------------------------------------------------------------------------------
+
+
+def test_compare_follows_lineage_added_removed_changed_unchanged(client, draft, revision):
+    response = client.get(reverse("provisions:version_compare", args=[draft.pk, revision.pk]))
+    assert response.status_code == 200
+    comparison = response.context["comparison"]
+    assert comparison.counts == {"added": 1, "removed": 24, "changed": 2, "unchanged": 1}
+    body = html(response)
+    assert "<ins>800,000" in body and "<del>600,000" in body
+    assert "merged" in body
+
+
+def test_compare_picker_redirects_to_the_comparison(client, draft, revision):
+    response = client.get(
+        reverse("provisions:compare_picker"), {"a": draft.pk, "b": revision.pk, "as_of": "2025-11-25"}
+    )
+    assert response.status_code == 302
+    assert response.url == reverse("provisions:version_compare", args=[draft.pk, revision.pk]) + "?as_of=2025-11-25"
+    picker = client.get(reverse("provisions:compare_picker"))
+    assert picker.context["old"] == draft and picker.context["new"] == revision
+
+
+def test_compare_as_of_a_date_uses_the_texts_of_that_date(client, draft, revision, editor):
+    six = point(draft, "6")
+    provision_update(provision=six, text="Rewritten today.", user=editor)
+    url = reverse("provisions:version_compare", args=[draft.pk, revision.pk])
+    today = client.get(url).context["comparison"]
+    then = client.get(url, {"as_of": datetime.date.today().isoformat()}).context["comparison"]
+    assert [c.old[0].text for c in today.changes if c.new and c.new.number == "2"] == ["Rewritten today."]
+    assert [c.old[0].text for c in then.changes if c.new and c.new.number == "2"] == ["Rewritten today."]
+    before = client.get(url, {"as_of": "2025-11-20"})
+    assert before.status_code == 404  # the revision was not on record yet
+
+
+def test_compare_with_an_unknown_version_is_a_404(client, draft):
+    assert client.get(reverse("provisions:version_compare", args=[draft.pk, 99999])).status_code == 404
+
+
+# --- Territories ---------------------------------------------------------------------------
+
+
+def test_territories_map_and_table(client, draft):
+    response = client.get("/territories/")
+    assert response.status_code == 200
+    body = html(response)
+    assert "<svg" in body and 'class="map"' in body
+    rows = {row.territory.slug: row for row in response.context["rows"]}
+    assert rows["donetsk"].codes == ["demilitarized_zone", "recognized_russian_de_facto"]
+    assert rows["zaporizhzhia-npp"].codes == ["international_supervision"]
+    assert {str(o.ukraine_share) for o in rows["donbas"].observations} == {"12.00", "14.50"}
+    assert "stripes-donetsk" in body  # two dispositions: striped
+    assert "Ukraine 12%" in body and "Ukraine 14.5%" in body
+
+
+def test_territories_of_a_version_without_points(client, draft):
+    counter = Version.objects.get(label="Counter-proposal taken to Ankara")
+    response = client.get("/territories/", {"version": counter.pk})
+    assert response.status_code == 200
+    assert all(not row.dispositions for row in response.context["rows"])
+    assert "Nothing proposed in this version." in html(response)
+
+
+def test_territories_as_of_a_date(client, draft):
+    # Territories were on record before any control figure or draft: none is shown yet.
+    response = client.get("/territories/", {"as_of": "2025-11-18"})
+    assert response.status_code == 200
+    assert len(response.context["rows"]) == 10
+    assert not any(row.observations or row.dispositions for row in response.context["rows"])
+    rows = client.get("/territories/", {"as_of": "2025-11-20"}).context["rows"]
+    assert len(next(row for row in rows if row.territory.slug == "donbas").observations) == 2
+
+
+# --- Parties -------------------------------------------------------------------------------
+
+
+def test_parties_list_counts_stances(client, draft):
+    response = client.get("/actors/")
+    assert response.status_code == 200
+    principal = {s.actor.short_code: s.counts for s in response.context["principal"]}
+    assert principal["US"]["supports"] == 4 and principal["US"]["none"] == 24
+    assert principal["UA"]["opposes"] == 3
+    people = {s.actor.slug for s in response.context["people"]}
+    assert "volodymyr-zelensky" in people
+
+
+def test_party_page_shows_stances_and_its_record_over_time(client, draft):
+    ukraine = Actor.objects.get(short_code="UA")
+    response = client.get(ukraine.get_absolute_url())
+    assert response.status_code == 200
+    profile = response.context["profile"]
+    assert [point.number for point, cell in profile.cells if cell.position] == ["6", "20", "21"]
+    kinds = {entry.kind for entry in profile.entries}
+    assert {"event", "stance", "account"} <= kinds
+    assert "Zelensky meets Erdoğan in Ankara" in html(response)
+
+
+def test_person_page_counts_their_own_stances(client, draft):
+    zelensky = Actor.objects.get(slug="volodymyr-zelensky")
+    profile = client.get(zelensky.get_absolute_url()).context["profile"]
+    assert profile.summary.whole.stance == "conditional"
+    assert profile.summary.counts["none"] == 28
+
+
+def test_unknown_party_is_a_404(client, draft):
+    assert client.get("/actors/99999/").status_code == 404
+
+
+# --- Timeline and feed ---------------------------------------------------------------------
+
+
+def test_timeline_lists_events_stances_versions_and_accounts_newest_first(client, draft):
+    response = client.get("/timeline/")
+    entries = response.context["entries"]
+    assert {"event", "stance", "version", "account"} <= {e.kind for e in entries}
+    assert [e.day for e in entries] == sorted((e.day for e in entries), reverse=True)
+    assert "Second Istanbul round" in html(response)
+
+
+def test_timeline_shows_corrections_but_not_the_initial_recording(client, draft, editor):
+    assert not [e for e in client.get("/timeline/").context["entries"] if e.kind == "edit"]
+    provision_update(provision=point(draft, "6"), status="agreed", user=editor)
+    edits = [e for e in client.get("/timeline/").context["entries"] if e.kind == "edit"]
+    assert [e.title for e in edits] == ["Point 6: Ukrainian armed forces capped at 600,000"]
+    assert "status" in edits[0].body
+
+
+def test_timeline_filters_by_party_including_the_people_who_speak_for_it(client, draft):
+    russia = Actor.objects.get(short_code="RU")
+    entries = client.get("/timeline/", {"party": russia.pk}).context["entries"]
+    titles = " ".join(e.title for e in entries)
+    assert "Peskov: Moscow is open to negotiations" in titles
+    assert "Dmitry Peskov: unclear" in titles
+    assert "Zelensky meets Erdoğan" not in titles
+
+
+def test_timeline_with_an_unknown_party_is_a_404(client, draft):
+    assert client.get("/timeline/", {"party": 99999}).status_code == 404
+
+
+def test_atom_feed_of_the_timeline(client, draft):
+    response = client.get(reverse("provisions:timeline_feed"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    body = html(response)
+    assert "<feed" in body and "Peskov: Moscow is open to negotiations" in body
+    russia = Actor.objects.get(short_code="RU")
+    narrowed = html(client.get(reverse("provisions:timeline_feed"), {"party": russia.pk}))
+    assert "Zelensky meets Erdoğan" not in narrowed and "for Russia" in narrowed
+    assert client.get(reverse("provisions:timeline_feed"), {"party": "x"}).status_code == 404
+
+
+# --- Convergence ---------------------------------------------------------------------------
+
+
+def test_convergence_chart_and_table(client, draft):
+    response = client.get("/convergence/")
+    assert response.status_code == 200
+    series = response.context["series"]
+    us = Actor.objects.get(short_code="US")
+    assert [(s.day, s.supported[us.pk], s.by_all) for s in series.steps] == [
+        (datetime.date(2025, 11, 19), 3, 0),
+        (datetime.date(2025, 11, 20), 4, 0),
+    ]
+    body = html(response)
+    assert "<svg" in body and "14%" in body
+
+
+def test_convergence_empty_states(client, draft):
+    counter = Version.objects.get(label="Counter-proposal taken to Ankara")
+    assert "nothing to converge on" in html(client.get("/convergence/", {"version": counter.pk}))
+    lone = VersionFactory(plan=draft.plan, label="Lone", dated=datetime.date(2025, 11, 24))
+    ProvisionFactory(version=lone)
+    assert "No party has taken a stance" in html(client.get("/convergence/", {"version": lone.pk}))
+
+
+# --- Sources, errors -----------------------------------------------------------------------
+
+
+def test_source_page_lists_what_cites_it(client, draft):
+    seed = Source.objects.get(publisher__startswith="Seed article")
+    response = client.get(reverse("provisions:source_detail", args=[seed.pk]))
+    assert response.status_code == 200
+    citations = response.context["citations"]
+    assert citations.positions and citations.events and citations.observations
+    assert client.get(reverse("provisions:source_detail", args=[99999])).status_code == 404
+
+
+def test_source_with_a_url_links_to_the_original(client, draft):
+    seed = Source.objects.get(publisher__startswith="Seed article")
+    Source.objects.filter(pk=seed.pk).update(url="https://example.org/seed")
+    body = html(client.get(point(draft, "21").get_absolute_url()))
+    assert 'href="https://example.org/seed"' in body
+
+
+def test_pages_render_for_a_territory_without_map_outline(client, draft):
+    Territory.objects.create(name="Kharkiv oblast", slug="kharkiv")
+    body = html(client.get("/territories/"))
+    assert "Not drawn: Kharkiv oblast" in body
+
+
+def test_every_page_links_the_stylesheet_and_no_remote_asset(client, draft, revision):
+    urls = [
+        "/",
+        "/provisions/",
+        point(draft, "21").get_absolute_url(),
+        reverse("provisions:version_compare", args=[draft.pk, revision.pk]),
+        "/territories/",
+        "/timeline/",
+        "/convergence/",
+        "/actors/",
+        Actor.objects.get(short_code="UA").get_absolute_url(),
+    ]
+    for url in urls:
+        body = html(client.get(url))
+        assert "/static/dashboard/dashboard.css" in body
+        assert "https://" not in body.split("<main")[0]  # no CDN or remote font in the head
+
+
+def test_error_pages_render_on_their_own(client, db):
+    from django.template.loader import render_to_string
+
+    assert "Something went wrong on our side" in render_to_string("500.html")
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "There is nothing at this address" in html(response)

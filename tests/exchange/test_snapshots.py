@@ -1,0 +1,328 @@
+"""Snapshots: the archive, its checksums, the exact restore, the page, the API, the admin, the schedule."""
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import zipfile
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import serializers
+from django.core.management import CommandError, call_command
+from django.core.management.color import no_style
+from django.db import connection
+from django.urls import reverse
+
+from exchange import services
+from exchange.choices import SnapshotStatus, SnapshotTrigger
+from exchange.models import Snapshot
+from exchange.queueing import QUEUE_FAILED_MESSAGE
+from exchange.snapshots import SnapshotError, restore_archive, snapshot_models, write_archive
+from provisions.models import Provision
+from provisions.services import provision_update
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def dataset(demo_data, editor):
+    """The demo data plus an edit by an editor (so the history names an account)."""
+    point = Provision.objects.order_by("pk").first()
+    provision_update(provision=point, title="Sovereignty confirmed again", user=editor)
+    return demo_data
+
+
+def everything() -> dict[str, list]:
+    """Every record of every snapshot model (and the named accounts), as Django serializes them."""
+    records = {
+        model._meta.label_lower: json.loads(serializers.serialize("json", model._base_manager.order_by("pk")))
+        for model in snapshot_models()
+    }
+    records["accounts"] = list(get_user_model().objects.order_by("pk").values_list("pk", "username"))
+    return records
+
+
+def empty_the_database() -> None:
+    """What a freshly migrated database holds: no records, no accounts (inside the test's transaction)."""
+    tables = [m._meta.db_table for m in snapshot_models()] + [get_user_model()._meta.db_table]
+    tables += [f.remote_field.through._meta.db_table for m in snapshot_models() for f in m._meta.many_to_many]
+    tables += ["auth_user_groups", "auth_user_user_permissions", "authtoken_token", "django_admin_log"]
+    tables += ["exchange_importjob", "exchange_snapshot", "exchange_webhooksubscription"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # PostgreSQL truncates only once the deferred foreign-key checks have run.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for sql in connection.ops.sql_flush(no_style(), tables, allow_cascade=True):
+            cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def test_the_archive_holds_json_and_csv_per_model_and_a_manifest_with_checksums(dataset):
+    buffer = io.BytesIO()
+    manifest = write_archive(buffer)
+    archive = zipfile.ZipFile(buffer)
+    names = set(archive.namelist())
+    for model in snapshot_models():
+        label = model._meta.label_lower
+        assert {f"json/{label}.json", f"csv/{label}.csv"} <= names
+    for name, info in manifest["files"].items():
+        assert hashlib.sha256(archive.read(name)).hexdigest() == info["sha256"]
+    assert json.loads(archive.read("manifest.json")) == manifest
+    assert manifest["record_counts"]["provisions.provision"] == 28
+    assert datetime.datetime.fromisoformat(manifest["made_at"]).tzinfo is not None
+    rows = list(csv.DictReader(io.StringIO(archive.read("csv/provisions.version.csv").decode())))
+    assert len(rows) == 2 and rows[0]["label"] and "sources" in rows[0]
+    accounts = json.loads(archive.read("json/auth.user.json"))
+    assert [a["fields"] for a in accounts] == [{"username": "editor"}]  # no password, no e-mail
+
+
+def test_a_snapshot_restores_into_an_empty_database_exactly(dataset):
+    before = everything()
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    empty_the_database()
+    assert Provision.objects.count() == 0
+    counts = restore_archive(io.BytesIO(buffer.getvalue()))
+    assert counts["provisions.provision"] == 28 and counts["auth.user"] == 1
+    after = everything()
+    assert after.keys() == before.keys()
+    for label in before:
+        assert after[label] == before[label], label
+    restored = get_user_model().objects.get(username="editor")
+    assert not restored.has_usable_password()
+
+
+def test_new_records_after_a_restore_get_fresh_ids(dataset):
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    highest = Provision.objects.order_by("-pk").first().pk
+    empty_the_database()
+    restore_archive(io.BytesIO(buffer.getvalue()))
+    version = Provision.objects.first().version
+    from tests.factories import ProvisionFactory
+
+    assert ProvisionFactory(version=version, number="99").pk > highest
+
+
+def test_restore_refuses_a_database_that_is_not_empty(dataset):
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    before = Provision.objects.count()
+    with pytest.raises(SnapshotError, match=r"The database is not empty \(\d+ tables hold records"):
+        restore_archive(io.BytesIO(buffer.getvalue()))
+    assert Provision.objects.count() == before
+
+
+def test_restore_refuses_a_damaged_archive(dataset):
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "json/provisions.provision.json":
+                data = data.replace(b"Sovereignty", b"Surrender", 1)
+            target.writestr(item, data)
+    empty_the_database()
+    with pytest.raises(SnapshotError, match=r"the SHA-256 of json/provisions\.provision\.json does not match"):
+        restore_archive(io.BytesIO(damaged.getvalue()))
+    assert Provision.objects.count() == 0
+
+
+def test_restore_refuses_an_account_clash(dataset):
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    editor_id = get_user_model().objects.get(username="editor").pk
+    empty_the_database()
+    get_user_model().objects.create(pk=editor_id, username="someone-else")
+    with pytest.raises(SnapshotError, match="is “someone-else” here but “editor” in the snapshot"):
+        restore_archive(io.BytesIO(buffer.getvalue()))
+
+
+def test_restore_snapshot_command_prints_what_it_restored(dataset, tmp_path):
+    path = tmp_path / "snap.zip"
+    with path.open("wb") as handle:
+        write_archive(handle)
+    empty_the_database()
+    out = StringIO()
+    call_command("restore_snapshot", str(path), stdout=out)
+    assert "Restored" in out.getvalue() and "provisions.provision: 28" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "Not a snapshot archive"),
+        (b"not a zip", "Not a snapshot archive"),
+        ("no-manifest", "the archive has no manifest.json"),
+    ],
+)
+def test_restore_snapshot_command_refuses_bad_files_in_one_line(tmp_path, content, message):
+    path = tmp_path / "file.zip"
+    if content == "no-manifest":
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("readme.txt", "hello")
+    elif content is not None:
+        path.write_bytes(content)
+    with pytest.raises(CommandError, match=message) as error:
+        call_command("restore_snapshot", str(path))
+    assert "\n" not in str(error.value)
+
+
+def test_restore_snapshot_command_refuses_a_full_database(dataset, tmp_path):
+    path = tmp_path / "snap.zip"
+    with path.open("wb") as handle:
+        write_archive(handle)
+    with pytest.raises(CommandError, match="The database is not empty"):
+        call_command("restore_snapshot", str(path))
+
+
+# --- The snapshot row, its task and schedule ---------------------------------
+
+
+def test_make_snapshot_command_writes_a_ready_snapshot_with_the_zip_checksum(dataset):
+    out = StringIO()
+    call_command("make_snapshot", stdout=out)
+    snapshot = Snapshot.objects.get()
+    assert snapshot.status == SnapshotStatus.READY and snapshot.trigger == SnapshotTrigger.COMMAND
+    data = snapshot.file.read()
+    assert hashlib.sha256(data).hexdigest() == snapshot.sha256 and len(data) == snapshot.size_bytes
+    assert snapshot.file.name.startswith("snapshots/accord-snapshot-")
+    assert f"SHA-256: {snapshot.sha256}" in out.getvalue()
+    assert snapshot.record_counts["provisions.provision"] == 28
+
+
+def test_running_the_snapshot_task_twice_writes_one_archive(dataset, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = services.snapshot_request()
+    snapshot.refresh_from_db()
+    first = (snapshot.file.name, snapshot.sha256)
+    services.snapshot_run(snapshot_id=snapshot.pk)
+    snapshot.refresh_from_db()
+    assert (snapshot.file.name, snapshot.sha256) == first
+
+
+def test_the_daily_snapshot_is_made_once_per_day_and_old_ones_are_pruned(dataset, settings):
+    settings.SNAPSHOT_KEEP_DAILY = 2
+    for day in (1, 2, 3):
+        services.snapshot_daily(day=datetime.date(2025, 11, day))
+    services.snapshot_daily(day=datetime.date(2025, 11, 3))  # beat fired twice
+    kept = Snapshot.objects.filter(trigger=SnapshotTrigger.SCHEDULE).order_by("scheduled_for")
+    assert [s.scheduled_for.day for s in kept] == [2, 3]
+    assert all(s.status == SnapshotStatus.READY for s in kept)
+
+
+def test_the_daily_snapshot_is_in_the_beat_schedule(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["daily-snapshot"]
+    assert entry["task"] == "exchange.tasks.make_daily_snapshot"
+    from config.celery import app
+
+    assert entry["task"] in app.tasks
+
+
+def test_with_the_broker_down_the_snapshot_request_says_so(dataset, dead_broker, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = services.snapshot_request()
+    snapshot.refresh_from_db()
+    assert snapshot.status == SnapshotStatus.NOT_QUEUED and snapshot.error == QUEUE_FAILED_MESSAGE
+
+
+# --- Page, download, API, admin ----------------------------------------------
+
+
+@pytest.fixture
+def ready_snapshot(dataset):
+    call_command("make_snapshot", stdout=StringIO())
+    return Snapshot.objects.get()
+
+
+def test_the_snapshot_page_lists_ready_snapshots_for_editors(ready_snapshot, editor_client):
+    page = editor_client.get("/snapshots/").content.decode()
+    assert ready_snapshot.sha256 in page
+    assert ready_snapshot.get_download_url() in page
+
+
+def test_the_snapshot_page_and_downloads_are_refused_to_others(ready_snapshot, client):
+    assert client.get("/snapshots/").status_code == 302  # to the login page
+    client.force_login(UserFactory())
+    assert client.get("/snapshots/").status_code == 403
+    assert client.get(ready_snapshot.get_download_url()).status_code == 403
+
+
+def test_a_download_is_the_archive_with_its_checksum(ready_snapshot, editor_client):
+    response = editor_client.get(ready_snapshot.get_download_url())
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert f'filename="{ready_snapshot.file_name}"' in response["Content-Disposition"]
+    data = b"".join(response.streaming_content)
+    assert hashlib.sha256(data).hexdigest() == ready_snapshot.sha256 == response["X-Checksum-SHA256"]
+
+
+def test_a_missing_or_unfinished_snapshot_is_a_404(editor_client):
+    queued = Snapshot.objects.create()
+    assert editor_client.get(queued.get_download_url()).status_code == 404
+    assert editor_client.get("/snapshots/999999/download/").status_code == 404
+
+
+def test_the_page_and_the_api_run_a_fixed_number_of_queries(
+    ready_snapshot, editor, editor_client, django_assert_max_num_queries
+):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(editor)
+    with django_assert_max_num_queries(12) as page_small:
+        editor_client.get("/snapshots/")
+    with django_assert_max_num_queries(12) as api_small:
+        assert api.get("/api/v1/snapshots/").json()["count"] == 1
+    for _ in range(20):
+        Snapshot.objects.create(
+            status=SnapshotStatus.READY, sha256="0" * 64, file=ready_snapshot.file.name, record_counts={"a": 1}
+        )
+    with django_assert_max_num_queries(len(page_small.captured_queries)):
+        editor_client.get("/snapshots/")
+    with django_assert_max_num_queries(len(api_small.captured_queries)):
+        assert api.get("/api/v1/snapshots/").json()["count"] == 21
+
+
+def test_the_api_lists_snapshots_with_checksum_and_download_url(ready_snapshot, editor):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(editor)
+    [item] = api.get("/api/v1/snapshots/").json()["results"]
+    assert item["sha256"] == ready_snapshot.sha256 and item["status"] == "ready"
+    assert item["download_url"] == f"http://testserver{ready_snapshot.get_download_url()}"
+    assert item["total_records"] == ready_snapshot.total_records
+    assert api.post("/api/v1/snapshots/", {}).status_code == 405
+    api.force_authenticate(None)
+    assert api.get("/api/v1/snapshots/").status_code == 401
+
+
+@pytest.mark.usefixtures("editors_group")
+@pytest.mark.django_db(transaction=True)
+def test_an_editor_starts_a_snapshot_from_the_admin(dataset, editor_client):
+    response = editor_client.post(reverse("admin:exchange_snapshot_make"), follow=True)
+    snapshot = Snapshot.objects.get()
+    assert snapshot.status == SnapshotStatus.READY and snapshot.created_by.username == "editor"
+    assert "is ready to download" in response.content.decode()
+    listing = editor_client.get(reverse("admin:exchange_snapshot_changelist")).content.decode()
+    assert "Make a snapshot now" in listing and snapshot.file_name in listing
+
+
+@pytest.mark.usefixtures("editors_group")
+@pytest.mark.django_db(transaction=True)
+def test_with_the_broker_down_the_admin_says_the_snapshot_could_not_be_queued(dataset, dead_broker, editor_client):
+    response = editor_client.post(reverse("admin:exchange_snapshot_make"), follow=True)
+    assert QUEUE_FAILED_MESSAGE in response.content.decode()
