@@ -178,7 +178,9 @@ def lineage_of(provision: Provision) -> tuple[list[LineageStep], list[LineageSte
     points = Provision.objects.filter(id__in=set(earlier) | set(later)).select_related("version", "version__plan")
     by_id = {p.id: p for p in points}
     direct = Lineage.objects.filter(Q(provision=provision) | Q(derives_from=provision))
-    links = {(link.derives_from_id if link.provision_id == provision.id else link.provision_id): link for link in direct}
+    links = {
+        (link.derives_from_id if link.provision_id == provision.id else link.provision_id): link for link in direct
+    }
     back = sorted(
         (LineageStep(by_id[pk], -d, links.get(pk) if d == 1 else None) for pk, d in earlier.items()),
         key=lambda s: (-s.depth, s.provision.sort_key),
