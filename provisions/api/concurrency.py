@@ -2,13 +2,16 @@
 
 The ETag is a hash of the record's representation, so it changes whenever
 anything the client sees changes (a point's ETag moves when a stance on it
-does, though the point's own row did not).
+does, though the point's own row did not). Fields built from the request's host
+(a point's absolute dashboard `url`) are left out of the hash: a client reading
+through one host name and writing through another must see the same ETag.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -21,30 +24,61 @@ from .errors import PreconditionFailed
 from .filtering import as_id
 
 
-def etag_for(data: Any) -> str:
+def etag_for(data: Any, *, host_dependent: Iterable[str] = ()) -> str:
+    """A strong ETag: a hash of `data` without its `host_dependent` top-level fields."""
+    if isinstance(data, dict) and host_dependent:
+        data = {key: value for key, value in data.items() if key not in host_dependent}
     payload = json.dumps(data, cls=DjangoJSONEncoder, sort_keys=True, separators=(",", ":"))
     return '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
 
 
 def _etags(header: str) -> list[str]:
-    # Weak and strong forms compare equal here: the representation hash is exact either way.
-    return [tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()]
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
 
 
-def _matches(header: str, etag: str) -> bool:
+def _matches_weakly(header: str, etag: str) -> bool:
+    """If-None-Match: weak comparison (RFC 9110 13.1.2), `W/"x"` matches `"x"`."""
+    tags = [tag.removeprefix("W/") for tag in _etags(header)]
+    return "*" in tags or etag in tags
+
+
+def _matches_strongly(header: str, etag: str) -> bool:
+    """If-Match: strong comparison (RFC 9110 13.1.1), a weak tag never matches."""
     tags = _etags(header)
     return "*" in tags or etag in tags
 
 
+def _changes_anything(instance: Any, validated_data: dict[str, Any]) -> bool:
+    """Whether writing `validated_data` would change `instance` (an empty PATCH does not)."""
+    many_to_many = {field.name for field in instance._meta.many_to_many}
+    for name, value in validated_data.items():
+        if name in many_to_many:
+            held = {obj.pk for obj in getattr(instance, name).all()}
+            if held != {getattr(obj, "pk", obj) for obj in value}:
+                return True
+        elif getattr(instance, name, None) != value:
+            return True
+    return False
+
+
 class ConditionalModelMixin:
     """retrieve/update/destroy with ETags; writes take a row lock so the check and the
-    write cannot be split by another editor's write."""
+    write cannot be split by another editor's write.
+
+    `etag_host_dependent_fields`: top-level fields whose value depends on the host
+    the request came through, left out of the ETag.
+    """
+
+    etag_host_dependent_fields: tuple[str, ...] = ()
+
+    def etag(self, data: Any) -> str:
+        return etag_for(data, host_dependent=self.etag_host_dependent_fields)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         data = self.get_serializer(self.get_object()).data
-        etag = etag_for(data)
+        etag = self.etag(data)
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match and _matches(if_none_match, etag):
+        if if_none_match and _matches_weakly(if_none_match, etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(data, headers={"ETag": etag})
 
@@ -57,8 +91,8 @@ class ConditionalModelMixin:
         instance = self.get_object()
         if_match = request.headers.get("If-Match")
         if if_match is not None:
-            current = etag_for(self.get_serializer(instance).data)
-            if not _matches(if_match, current):
+            current = self.etag(self.get_serializer(instance).data)
+            if not _matches_strongly(if_match, current):
                 raise PreconditionFailed(
                     f"The record changed since you read it (its ETag is now {current}): "
                     "fetch it again and reapply your change."
@@ -71,10 +105,13 @@ class ConditionalModelMixin:
             instance = self._locked_object(request)
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
-            serializer.save()
+            # Nothing to change (an empty PATCH, the same values again): no write, so
+            # no history row and no change-feed entry that changed nothing.
+            if _changes_anything(instance, serializer.validated_data):
+                serializer.save()
         fresh = self.get_queryset().get(pk=instance.pk)
         data = self.get_serializer(fresh).data
-        return Response(data, headers={"ETag": etag_for(data)})
+        return Response(data, headers={"ETag": self.etag(data)})
 
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kwargs["partial"] = True
@@ -92,4 +129,4 @@ class ConditionalModelMixin:
         instance = serializer.save()
         fresh = self.get_queryset().get(pk=instance.pk)
         data = self.get_serializer(fresh).data
-        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(data)})
+        return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": self.etag(data)})
