@@ -1,13 +1,14 @@
 """The editors' admin for actors, positions, events and competing accounts."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from history.admin import RecordedAdmin
 
 from .models import Account, Actor, Claim, Event, Position
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(RecordedAdmin):
     list_display = ["name", "kind", "short_code", "role", "represents", "is_principal"]
     list_filter = ["kind", "is_principal"]
     list_select_related = ["represents"]
@@ -17,7 +18,7 @@ class ActorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(SimpleHistoryAdmin):
+class PositionAdmin(RecordedAdmin):
     list_display = ["actor", "stance", "version", "provision", "taken_on", "attributed_to"]
     list_filter = ["stance", "actor", "version"]
     list_select_related = ["actor", "version", "provision"]
@@ -28,7 +29,7 @@ class PositionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(RecordedAdmin):
     list_display = ["occurred_on", "title", "kind", "location", "date_is_approximate"]
     list_filter = ["kind", "actors"]
     search_fields = ["title", "description", "location"]
@@ -43,7 +44,7 @@ class AccountInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(RecordedAdmin):
     list_display = ["question", "version", "provision", "event"]
     search_fields = ["question", "accounts__says"]
     autocomplete_fields = ["version", "provision", "event"]

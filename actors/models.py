@@ -3,6 +3,9 @@ and competing accounts of the same claim."""
 
 from __future__ import annotations
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Window
@@ -16,6 +19,16 @@ from history.querysets import HistoryRecordingQuerySet
 from provisions.models import Provision, Source, Version
 
 from .choices import ActorKind, EventKind, Stance
+
+# The first time zone to start a new day (UTC+14).
+_FIRST_ZONE = ZoneInfo("Pacific/Kiritimati")
+
+
+def latest_today() -> date:
+    """Today where it is already latest. A stance taken in Kyiv or Moscow on the 21st is
+    often recorded while it is still the 20th in UTC: a date counts as "in the future"
+    only once it is after today everywhere."""
+    return timezone.localdate(timezone=_FIRST_ZONE)
 
 
 class ActorQuerySet(HistoryRecordingQuerySet):
@@ -147,7 +160,7 @@ class Position(RecordedModel):
                 self.version_id = self.provision.version_id
             elif self.provision.version_id != self.version_id:
                 errors["provision"] = "This point belongs to another version."
-        if self.taken_on and self.taken_on > timezone.localdate():
+        if self.taken_on and self.taken_on > latest_today():
             errors["taken_on"] = "A position cannot be dated in the future."
         if errors:
             raise ValidationError(errors)
@@ -168,7 +181,13 @@ class Event(RecordedModel):
     location = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
     version = models.ForeignKey(
-        Version, null=True, blank=True, on_delete=models.SET_NULL, related_name="events", help_text="Version discussed."
+        # PROTECT, not SET_NULL: clearing the link on delete would change events without a history row.
+        Version,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        help_text="Version discussed.",
     )
     actors = models.ManyToManyField(Actor, related_name="events", blank=True)
     sources = models.ManyToManyField(Source, related_name="events")
@@ -184,7 +203,7 @@ class Event(RecordedModel):
         return f"{self.occurred_on:%Y-%m-%d} {self.title}"
 
     def clean(self) -> None:
-        if self.occurred_on and self.occurred_on > timezone.localdate():
+        if self.occurred_on and self.occurred_on > latest_today():
             raise ValidationError({"occurred_on": "An event cannot be dated in the future."})
 
 
@@ -238,5 +257,5 @@ class Account(RecordedModel):
         return f"{self.claimant}: {self.says[:60]}"
 
     def clean(self) -> None:
-        if self.reported_on and self.reported_on > timezone.localdate():
+        if self.reported_on and self.reported_on > latest_today():
             raise ValidationError({"reported_on": "An account cannot be dated in the future."})

@@ -1,7 +1,11 @@
 """Liveness/readiness probe for the container healthcheck and load balancers."""
 
+import logging
+
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+
+logger = logging.getLogger(__name__)
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -9,6 +13,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as error:  # any database failure means "not ready"
-        return JsonResponse({"status": "unavailable", "database": str(error)[:200]}, status=503)
+    except Exception:  # any database failure means "not ready"
+        # The error text (host, user, database name) is logged, never shown to the caller.
+        logger.exception("Health check: the database did not answer")
+        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})

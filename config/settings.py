@@ -174,16 +174,20 @@ from celery.schedules import crontab  # noqa: E402
 CELERY_BEAT_SCHEDULE: dict = {
     "daily-snapshot": {"task": "exchange.tasks.make_daily_snapshot", "schedule": crontab(hour=3, minute=15)},
     "requeue-stalled-webhook-deliveries": {"task": "exchange.tasks.requeue_stalled_deliveries", "schedule": 300.0},
+    "fail-stalled-jobs": {"task": "exchange.tasks.fail_stalled_jobs", "schedule": 300.0},
 }
 
 # Imports, webhooks and snapshots (exchange app).
 IMPORT_TASK_TIME_LIMIT = 600  # seconds; also the lease after which a crashed import may be taken over
 IMPORT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Embedded mode (no broker) posts inside the editor's request: wait briefly, once per receiver.
+WEBHOOK_EAGER_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_EAGER_TIMEOUT_SECONDS", "2"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "6"))  # per delivery
 WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))  # 30 s, 1 min, 2 min…
 WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "1800"))
-WEBHOOK_PAUSE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_PAUSE_AFTER_FAILURES", "10"))  # failed attempts in a row
+# Deliveries in a row given up (each after WEBHOOK_MAX_ATTEMPTS) before the subscription is paused.
+WEBHOOK_PAUSE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_PAUSE_AFTER_FAILURES", "3"))
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)  # production consumers get https only
 SNAPSHOT_TASK_TIME_LIMIT = 1800
 SNAPSHOT_KEEP_DAILY = int(os.environ.get("SNAPSHOT_KEEP_DAILY", "30"))
@@ -207,6 +211,13 @@ else:
     ):
         raise ImproperlyConfigured(f"API_ANON_RATE must look like 120/min (per s, min, hour or day): {API_ANON_RATE!r}")
 API_MAX_PAGE_SIZE = 500
+# How many proxies in front of the app append to X-Forwarded-For: the throttle takes the
+# client address that many entries from the right. 0 (the default): the header is ignored,
+# REMOTE_ADDR counts, so a client cannot dodge the throttle by sending its own header.
+_num_proxies = os.environ.get("API_NUM_PROXIES", "0").strip()
+if not (_num_proxies.isascii() and _num_proxies.isdigit()):
+    raise ImproperlyConfigured(f"API_NUM_PROXIES must be a whole number, 0 or more: {_num_proxies!r}")
+API_NUM_PROXIES = int(_num_proxies)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first, so an anonymous write is told 401 (with WWW-Authenticate), not 403.
@@ -216,6 +227,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": ["provisions.api.throttling.AnonymousThrottle"],
+    "NUM_PROXIES": API_NUM_PROXIES,
     "DEFAULT_PAGINATION_CLASS": "provisions.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -229,6 +241,7 @@ REST_FRAMEWORK = {
         "provisions.api.renderers.FlatCSVRenderer",
     ],
     "EXCEPTION_HANDLER": "provisions.api.errors.api_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "provisions.api.negotiation.StrictFormatNegotiation",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -265,7 +265,8 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: WebhookSubscription, form: Any, change: bool) -> None:
         if change:
-            obj.save()
+            fields = {name: getattr(obj, name) for name in ("url", "description", "event_kinds")}
+            services.webhook_subscription_update(subscription=obj, **fields)
             return
         created = services.webhook_subscription_create(
             url=obj.url, event_kinds=obj.event_kinds, description=obj.description, user=request.user

@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.reverse import reverse as api_reverse
 
 from . import services
 from .choices import SnapshotStatus, SnapshotTrigger, SubscriptionStatus, WebhookEvent
 from .models import Snapshot, WebhookSubscription
+from .views import snapshot_file_response
 
 
 class EditorPermissions(permissions.DjangoModelPermissions):
@@ -140,9 +145,10 @@ class SnapshotSerializer(serializers.ModelSerializer):
         ]
 
     def get_download_url(self, snapshot: Snapshot) -> str | None:
-        if not snapshot.file:
+        """The API's own download (token or session), not the HTML page's link."""
+        if not snapshot.file or snapshot.status != SnapshotStatus.READY:
             return None
-        return self.context["request"].build_absolute_uri(snapshot.get_download_url())
+        return api_reverse("api:snapshots-download", args=[snapshot.pk], request=self.context["request"])
 
 
 @extend_schema_view(
@@ -157,3 +163,18 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     def get_queryset(self) -> QuerySet:
         return Snapshot.objects.order_by("-created_at", "-id")
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # A download answers a zip whatever the client accepts (curl, `Accept: application/zip`).
+        return super().perform_content_negotiation(request, force=force or self.action == "download")
+
+    @extend_schema(
+        summary="Download the snapshot's zip (its SHA-256 in the X-Checksum-SHA256 header)",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: str | None = None) -> FileResponse:
+        snapshot = self.get_object()
+        if snapshot.status != SnapshotStatus.READY:
+            raise NotFound("This snapshot is not ready.")
+        return snapshot_file_response(snapshot)

@@ -35,7 +35,7 @@ class DeliveryStatus(models.TextChoices):
     RETRYING = "retrying", "Failed, will retry"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed, gave up"
-    SKIPPED = "skipped", "Skipped (subscription paused)"
+    SKIPPED = "skipped", "Held (subscription paused; sent on resume)"
 
 
 class SnapshotStatus(models.TextChoices):

@@ -93,7 +93,9 @@ class WebhookSubscription(models.Model):
     status = models.CharField(
         max_length=10, choices=SubscriptionStatus.choices, default=SubscriptionStatus.ACTIVE, db_index=True
     )
-    failure_count = models.PositiveIntegerField(default=0, help_text="Failed attempts in a row.")
+    failure_count = models.PositiveIntegerField(
+        default=0, help_text="Deliveries in a row that failed every attempt (a success resets it)."
+    )
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.CharField(max_length=300, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
@@ -183,6 +185,7 @@ class Snapshot(models.Model):
     size_bytes = models.PositiveBigIntegerField(default=0)
     record_counts = models.JSONField(default=dict, blank=True)
     made_at = models.DateTimeField(null=True, blank=True, help_text="When the data was read.")
+    started_at = models.DateTimeField(null=True, blank=True, help_text="When a worker last started writing it.")
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

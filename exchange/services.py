@@ -17,12 +17,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from history.models import Change
 from history.records import history_row
+from history.writing import save_recorded
 from provisions import importing
 from provisions.models import Lineage, Plan, Provision, Version
 from provisions.services import lineage_confirm
@@ -35,8 +36,15 @@ from .queueing import QUEUE_FAILED_MESSAGE, enqueue, enqueue_on_commit
 logger = logging.getLogger(__name__)
 
 
-def _one_line(error: ValidationError) -> str:
-    return " ".join(error.messages)
+def one_line(error: ValidationError) -> str:
+    """A validation error as one line, naming the field of each message ("Label: …")."""
+    if not hasattr(error, "error_dict"):
+        return " ".join(error.messages)
+    parts = []
+    for name, errors in error.message_dict.items():
+        prefix = "" if name == "__all__" else f"{name.replace('_', ' ').capitalize()}: "
+        parts.append(prefix + " ".join(errors))
+    return " ".join(parts)
 
 
 # --- Importing a draft -------------------------------------------------------
@@ -56,7 +64,12 @@ def import_check(*, plan: Plan, label: str, dated: date, text: str, revises: Ver
     Returns the number of points found; raises ValidationError keyed by field.
     """
     errors: dict[str, str] = {}
-    if Version.objects.filter(plan=plan, label=label.strip()).exists():
+    label_limit = ImportJob._meta.get_field("label").max_length
+    if not label.strip():
+        errors["label"] = "Give the new version a label."
+    elif len(label.strip()) > label_limit:
+        errors["label"] = f"A label has at most {label_limit} characters; this one has {len(label.strip())}."
+    elif Version.objects.filter(plan=plan, label=label.strip()).exists():
         errors["label"] = f"“{plan}” already has a version labelled “{label.strip()}”."
     if revises is not None and dated and revises.dated > dated:
         errors["revises"] = f"“{revises.label}” ({revises.dated}) is later than {dated}: pick an earlier version."
@@ -64,7 +77,7 @@ def import_check(*, plan: Plan, label: str, dated: date, text: str, revises: Ver
     try:
         found = len(importing.parse_draft(text).points)
     except ValidationError as error:
-        errors["text"] = _one_line(error)
+        errors["text"] = one_line(error)
     if errors:
         raise ValidationError(errors)
     return found
@@ -178,7 +191,16 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             job.finished_at = timezone.now()
             job.save(update_fields=["version", "report", "status", "progress", "stage", "finished_at"])
     except ValidationError as error:
-        _import_failed(job, _one_line(error))
+        _import_failed(job, one_line(error))
+    except IntegrityError:
+        # Two imports raced for one label: the database refused the second.
+        logger.warning("Import job %s hit an integrity error", job_id, exc_info=True)
+        if Version.objects.filter(plan_id=job.plan_id, label=job.label).exists():
+            reason = f"“{job.plan}” already has a version labelled “{job.label}” (created meanwhile)."
+        else:
+            reason = "The database refused the new version: a conflicting record was written meanwhile."
+        reason += " Nothing was created."
+        _import_failed(job, reason)
     except SoftTimeLimitExceeded:
         _import_failed(job, "The import took longer than its time limit and was stopped; nothing was created.")
     except Exception as error:  # the editor must see a failure, never a job stuck "running"
@@ -199,8 +221,9 @@ def _import_failed(job: ImportJob, message: str) -> None:
 def import_job_publish(*, job: ImportJob, user: Any = None) -> int:
     """Accept the review: confirm the links still proposed and mark the job published.
 
-    Links the editor changed or deleted are taken as they now are. Returns the
-    number of links confirmed here.
+    Links the editor changed or deleted are taken as they now are. The version gets a
+    history row "Import reviewed and published" (by `user`), which is its
+    `version.published` change. Returns the number of links confirmed here.
     """
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != JobStatus.IMPORTED:
@@ -211,6 +234,11 @@ def import_job_publish(*, job: ImportJob, user: Any = None) -> int:
         raise ValidationError("The imported version no longer exists.")
     pending = Lineage.objects.filter(provision__version_id=job.version_id, confirmed=False)
     confirmed = lineage_confirm(links=pending, user=user)
+    # The recorded write that publishes the version (its `version.published` webhook): the
+    # creation was only "imported for review".
+    version = Version.objects.get(pk=job.version_id)
+    version._change_reason = importing.IMPORT_PUBLISHED
+    save_recorded(version, user=user)
     job.status = JobStatus.PUBLISHED
     job.published_at = timezone.now()
     job.published_by = user if getattr(user, "is_authenticated", False) else None
@@ -274,7 +302,8 @@ def webhook_subscription_pause(*, subscription: WebhookSubscription, reason: str
 
 
 def webhook_subscription_resume(*, subscription: WebhookSubscription) -> int:
-    """Activate again and resend what it missed (deliveries skipped or given up while failing).
+    """Activate again and resend what it missed, in change order: deliveries held while it
+    was paused, and those given up while the receiver failed.
 
     Returns how many deliveries were queued again.
     """
@@ -285,7 +314,9 @@ def webhook_subscription_resume(*, subscription: WebhookSubscription) -> int:
         missed = list(
             WebhookDelivery.objects.filter(
                 subscription=subscription, status__in=[DeliveryStatus.SKIPPED, DeliveryStatus.FAILED]
-            ).values_list("pk", flat=True)
+            )
+            .order_by("change_id", "id")
+            .values_list("pk", flat=True)
         )
         WebhookDelivery.objects.filter(pk__in=missed).update(status=DeliveryStatus.PENDING, attempts=0)
         from .tasks import deliver_webhook
@@ -304,25 +335,25 @@ def webhook_subscription_rotate_secret(*, subscription: WebhookSubscription) -> 
     return subscription.secret
 
 
-def _version_status_after(change: Change) -> str | None:
-    row = history_row(change)
-    return getattr(row, "status", None)
+def _version_state_after(change: Change) -> Any:
+    return history_row(change)
 
 
 def webhooks_dispatch(*, change_ids: list[int]) -> list[int]:
-    """After a commit: one delivery per (change, subscription wanting its kind), each queued.
+    """After a commit: one delivery per (change, subscription wanting its kind); active
+    subscriptions' deliveries are queued, a paused one's are held (sent, in order, on resume).
 
     One query when nobody subscribes. Deliveries are rows first, so one that the broker
     refused is still pending and `webhooks_requeue_stalled` sends it later.
-    Returns the ids of the deliveries created.
+    Returns the ids of the deliveries queued.
     """
     try:
-        subscriptions = list(WebhookSubscription.objects.active().only("id", "event_kinds"))
+        subscriptions = list(WebhookSubscription.objects.only("id", "event_kinds", "status"))
         if not subscriptions:
             return []
         deliveries = []
         for change in Change.objects.filter(id__in=change_ids).order_by("id"):
-            event = webhooks.event_for(change, _version_status_after)
+            event = webhooks.event_for(change, _version_state_after)
             for subscription in subscriptions:
                 if event is not None and event in subscription.event_kinds:
                     deliveries.append(
@@ -331,6 +362,9 @@ def webhooks_dispatch(*, change_ids: list[int]) -> list[int]:
                             change_id=change.pk,
                             event=event,
                             idempotency_key=WebhookDelivery.key_for(subscription.pk, change.pk),
+                            status=DeliveryStatus.PENDING
+                            if subscription.status == SubscriptionStatus.ACTIVE
+                            else DeliveryStatus.SKIPPED,
                         )
                     )
         if not deliveries:
@@ -353,6 +387,8 @@ def webhooks_dispatch(*, change_ids: list[int]) -> list[int]:
 def _send_deliveries(ids: list[int]) -> int:
     from .tasks import deliver_webhook
 
+    if deliver_webhook.app.conf.task_always_eager:
+        return _send_inline(ids)
     for sent, pk in enumerate(ids):
         if not enqueue(deliver_webhook, pk):
             # The broker is down: the rest stay pending for the next sweep.
@@ -360,10 +396,41 @@ def _send_deliveries(ids: list[int]) -> int:
     return len(ids)
 
 
+# Embedded mode: receivers whose inline POST failed, and when (monotonic seconds).
+_inline_failures: dict[tuple[int, str], float] = {}
+INLINE_QUIET_SECONDS = 60.0
+
+
+def _send_inline(ids: list[int]) -> int:
+    """The embedded mode (no broker): POST in the editor's request, in change order, each with
+    the short WEBHOOK_EAGER_TIMEOUT_SECONDS. A receiver that failed is not tried again inline
+    for INLINE_QUIET_SECONDS: its deliveries stay pending for a worker's sweep, so a dead
+    receiver costs an import one short wait, not one per point."""
+    sent = 0
+    rows = (
+        WebhookDelivery.objects.filter(pk__in=ids)
+        .order_by("change_id", "id")
+        .values_list("pk", "subscription_id", "subscription__url")
+    )
+    for pk, subscription_id, url in rows:
+        key = (subscription_id, url)
+        failed_at = _inline_failures.get(key)
+        if failed_at is not None and time.monotonic() - failed_at < INLINE_QUIET_SECONDS:
+            continue
+        outcome = webhook_deliver(delivery_id=pk, timeout=settings.WEBHOOK_EAGER_TIMEOUT_SECONDS)
+        sent += 1
+        if outcome.delivered:
+            _inline_failures.pop(key, None)
+        else:
+            _inline_failures[key] = time.monotonic()
+    return sent
+
+
 @dataclass(frozen=True)
 class DeliveryOutcome:
     done: bool
     retry_in: float | None = None
+    delivered: bool = False
 
 
 def _backoff(attempt: int) -> float:
@@ -371,13 +438,15 @@ def _backoff(attempt: int) -> float:
     return min(settings.WEBHOOK_RETRY_MAX_SECONDS, settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
 
 
-def webhook_deliver(*, delivery_id: int) -> DeliveryOutcome:
+def webhook_deliver(*, delivery_id: int, timeout: float | None = None) -> DeliveryOutcome:
     """POST one delivery once, log the attempt and decide what comes next.
 
     Nothing is sent for a delivery already delivered or given up (a second copy of
-    the task does nothing), nor for a paused subscription. After WEBHOOK_MAX_ATTEMPTS
-    failures the delivery is given up; after WEBHOOK_PAUSE_AFTER_FAILURES failures
-    in a row the subscription is paused.
+    the task does nothing), nor for a paused subscription (the delivery is held until
+    it resumes). After WEBHOOK_MAX_ATTEMPTS failures the delivery is given up; when
+    WEBHOOK_PAUSE_AFTER_FAILURES deliveries in a row have been given up the
+    subscription is paused. A failed attempt that will be retried pauses nothing, so
+    a burst of changes to a receiver down for a minute only waits for the backoff.
     """
     delivery = WebhookDelivery.objects.select_related("subscription", "change").filter(pk=delivery_id).first()
     if delivery is None or delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
@@ -397,7 +466,7 @@ def webhook_deliver(*, delivery_id: int) -> DeliveryOutcome:
         webhooks.IDEMPOTENCY_HEADER: str(delivery.idempotency_key),
         webhooks.EVENT_HEADER: delivery.event,
     }
-    result = webhooks.post(subscription.url, body, headers, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+    result = webhooks.post(subscription.url, body, headers, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS)
 
     now = timezone.now()
     with transaction.atomic():
@@ -420,24 +489,24 @@ def webhook_deliver(*, delivery_id: int) -> DeliveryOutcome:
             delivery.delivered_at = now
             subscription.failure_count = 0
             subscription.last_success_at = now
-        else:
-            subscription.failure_count += 1
+        elif subscription.status != SubscriptionStatus.ACTIVE:
+            delivery.status = DeliveryStatus.SKIPPED  # paused meanwhile: held until it resumes
+        elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
+            delivery.status = DeliveryStatus.FAILED
+            subscription.failure_count += 1  # deliveries in a row given up
             if subscription.failure_count >= settings.WEBHOOK_PAUSE_AFTER_FAILURES:
                 subscription.status = SubscriptionStatus.PAUSED
                 subscription.paused_at = now
                 subscription.paused_reason = (
-                    f"Paused after {subscription.failure_count} failed attempts in a row (last: {result.error})."
+                    f"Paused after {subscription.failure_count} deliveries in a row failed all "
+                    f"{delivery.attempts} attempts (last: {result.error})."
                 )[:300]
-            if subscription.status == SubscriptionStatus.PAUSED:
-                delivery.status = DeliveryStatus.SKIPPED
-            elif delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS:
-                delivery.status = DeliveryStatus.FAILED
-            else:
-                delivery.status = DeliveryStatus.RETRYING
-                retry_in = _backoff(delivery.attempts)
+        else:
+            delivery.status = DeliveryStatus.RETRYING
+            retry_in = _backoff(delivery.attempts)
         delivery.save()
         subscription.save()
-    return DeliveryOutcome(done=retry_in is None, retry_in=retry_in)
+    return DeliveryOutcome(done=retry_in is None, retry_in=retry_in, delivered=result.succeeded)
 
 
 def webhooks_requeue_stalled() -> int:
@@ -479,7 +548,8 @@ def _snapshot_not_queued(snapshot_id: int) -> None:
 def snapshot_run(*, snapshot_id: int) -> Snapshot | None:
     """Write the archive of a queued snapshot. Idempotent: a ready snapshot is left alone.
 
-    OSError (disk full, storage down) propagates so the task can retry it.
+    Any failure marks the snapshot failed with the reason (never left "running");
+    OSError (disk full, storage down) then propagates so the task can retry it.
     """
     now = timezone.now()
     lease = timedelta(seconds=settings.SNAPSHOT_TASK_TIME_LIMIT)
@@ -487,9 +557,9 @@ def snapshot_run(*, snapshot_id: int) -> Snapshot | None:
         Snapshot.objects.filter(pk=snapshot_id)
         .filter(
             Q(status__in=[SnapshotStatus.QUEUED, SnapshotStatus.FAILED])
-            | Q(status=SnapshotStatus.RUNNING, created_at__lt=now - lease)
+            | Q(status=SnapshotStatus.RUNNING, started_at__lt=now - lease)
         )
-        .update(status=SnapshotStatus.RUNNING, error="")
+        .update(status=SnapshotStatus.RUNNING, started_at=now, error="")
     )
     snapshot = Snapshot.objects.filter(pk=snapshot_id).first()
     if snapshot is None or not claimed:
@@ -507,8 +577,15 @@ def snapshot_run(*, snapshot_id: int) -> Snapshot | None:
             name = f"accord-snapshot-{made_at[:19].replace(':', '').replace('-', '')}-{snapshot.pk}.zip"
             snapshot.file.save(name, File(archive), save=False)
     except OSError as error:
-        Snapshot.objects.filter(pk=snapshot_id).update(status=SnapshotStatus.FAILED, error=str(error)[:1000])
+        _snapshot_failed(snapshot_id, f"Storage error: {error}")
         raise
+    except SoftTimeLimitExceeded:
+        _snapshot_failed(snapshot_id, "The snapshot took longer than its time limit and was stopped.")
+        return Snapshot.objects.filter(pk=snapshot_id).first()
+    except Exception as error:  # never leave it "running"
+        logger.exception("Snapshot %s failed", snapshot_id)
+        _snapshot_failed(snapshot_id, f"Unexpected error ({type(error).__name__}: {error}). Details are in the log.")
+        return Snapshot.objects.filter(pk=snapshot_id).first()
     snapshot.sha256 = digest.hexdigest()
     snapshot.size_bytes = size
     snapshot.record_counts = manifest["record_counts"]
@@ -516,6 +593,45 @@ def snapshot_run(*, snapshot_id: int) -> Snapshot | None:
     snapshot.status = SnapshotStatus.READY
     snapshot.save()
     return snapshot
+
+
+def _snapshot_failed(snapshot_id: int, reason: str) -> None:
+    Snapshot.objects.filter(pk=snapshot_id).update(status=SnapshotStatus.FAILED, error=reason[:1000])
+
+
+# A job is declared dead this long after its lease (its task's time limit) ran out, so a
+# redelivered task that takes over at the end of the lease always wins the race.
+STALLED_GRACE_SECONDS = 300
+
+
+def jobs_fail_stalled() -> int:
+    """Mark failed, with the reason, imports and snapshots still "running" well past their
+    time limit: the worker was killed (hard time limit, out of memory) or lost, and no
+    task will ever finish them. Returns how many were marked."""
+    now = timezone.now()
+    import_limit = settings.IMPORT_TASK_TIME_LIMIT
+    imports = ImportJob.objects.filter(
+        status=JobStatus.RUNNING, started_at__lt=now - timedelta(seconds=import_limit + STALLED_GRACE_SECONDS)
+    ).update(
+        status=JobStatus.FAILED,
+        stage="Failed",
+        finished_at=now,
+        error=(
+            f"The import was still running {import_limit // 60} minutes after it started, past its time limit: "
+            "its worker was stopped or lost. Nothing was created; submit the text again."
+        ),
+    )
+    snapshot_limit = settings.SNAPSHOT_TASK_TIME_LIMIT
+    stalled_snapshots = Snapshot.objects.filter(
+        status=SnapshotStatus.RUNNING, started_at__lt=now - timedelta(seconds=snapshot_limit + STALLED_GRACE_SECONDS)
+    ).update(
+        status=SnapshotStatus.FAILED,
+        error=(
+            f"The snapshot was still running {snapshot_limit // 60} minutes after it started, past its time limit: "
+            "its worker was stopped or lost. Make a new one."
+        ),
+    )
+    return imports + stalled_snapshots
 
 
 def snapshot_daily(*, day: date) -> Snapshot | None:

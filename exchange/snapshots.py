@@ -2,7 +2,7 @@
 
 Layout of the zip:
   manifest.json            format, time made, per file its SHA-256, size and record count
-  json/<app.model>.json    Django's JSON serialization, the source of truth for a restore
+  json/<app.model>.json    Django's JSON serialization (datetimes to the microsecond), the source of truth for a restore
   csv/<app.model>.csv      the same records for a spreadsheet (many-to-many as space-separated ids)
 
 The dataset is every model of the editorial apps (records, their history tables, the
@@ -18,7 +18,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import IO, Any
 
 from django.apps import apps
@@ -32,6 +32,19 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 FORMAT = "accord-tracker-snapshot/1"
 SNAPSHOT_APPS = ("provisions", "actors", "history")
 MANIFEST = "manifest.json"
+
+
+class FullPrecisionEncoder(DjangoJSONEncoder):
+    """Django's encoder cuts datetimes and times to milliseconds; a snapshot keeps every microsecond."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, (datetime, time)):
+            return o.isoformat()
+        return super().default(o)
+
+
+def _serialize(rows: Any, **options: Any) -> bytes:
+    return serializers.serialize("json", rows, indent=1, cls=FullPrecisionEncoder, **options).encode()
 
 
 class SnapshotError(Exception):
@@ -124,14 +137,14 @@ def write_archive(target: IO[bytes]) -> dict[str, Any]:
         counts[user_label] = users.count()
         add(
             f"json/{user_label}.json",
-            serializers.serialize("json", users, fields=[user_model.USERNAME_FIELD], indent=1).encode(),
+            _serialize(users, fields=[user_model.USERNAME_FIELD]),
             counts[user_label],
         )
         for model in model_list:
             label = model._meta.label_lower
             rows = model._base_manager.order_by("pk")
             counts[label] = rows.count()
-            add(f"json/{label}.json", serializers.serialize("json", rows, indent=1).encode(), counts[label])
+            add(f"json/{label}.json", _serialize(rows), counts[label])
             add(f"csv/{label}.csv", _csv_bytes(model), counts[label])
         manifest = {
             "format": FORMAT,

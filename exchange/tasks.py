@@ -39,7 +39,9 @@ def run_import(self, job_id: int) -> str | None:
 )
 def deliver_webhook(self, delivery_id: int) -> str:
     """POST one webhook delivery; on failure, try again later with exponential backoff."""
-    outcome = services.webhook_deliver(delivery_id=delivery_id)
+    # Inline (eager) mode posts inside the editor's request: a short timeout there.
+    timeout = settings.WEBHOOK_EAGER_TIMEOUT_SECONDS if self.request.is_eager else None
+    outcome = services.webhook_deliver(delivery_id=delivery_id, timeout=timeout)
     if outcome.retry_in is not None and not self.request.is_eager:
         # Inline (eager) mode does not retry: it would block the editor's request.
         raise self.retry(countdown=outcome.retry_in)
@@ -50,6 +52,13 @@ def deliver_webhook(self, delivery_id: int) -> str:
 def requeue_stalled_deliveries() -> int:
     """Periodic: queue deliveries the broker never took or whose retry was lost."""
     return services.webhooks_requeue_stalled()
+
+
+@shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
+def fail_stalled_jobs() -> int:
+    """Periodic: imports and snapshots still "running" long past their time limit (a worker
+    killed by the hard limit, or lost) are marked failed with the reason."""
+    return services.jobs_fail_stalled()
 
 
 @shared_task(

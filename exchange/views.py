@@ -22,7 +22,11 @@ def snapshot_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @editors_only
 def snapshot_download(request: HttpRequest, pk: int) -> FileResponse:
-    snapshot = get_object_or_404(Snapshot, pk=pk, status=SnapshotStatus.READY)
+    return snapshot_file_response(get_object_or_404(Snapshot, pk=pk, status=SnapshotStatus.READY))
+
+
+def snapshot_file_response(snapshot: Snapshot) -> FileResponse:
+    """The archive as an attachment with its checksum (the page and the API both answer this)."""
     try:
         handle = snapshot.file.open("rb")
     except (FileNotFoundError, ValueError):

@@ -23,6 +23,7 @@ from django.db import transaction
 from history.feed import feed_entries
 from history.models import Change, ChangeAction
 from provisions.choices import VersionStatus
+from provisions.importing import IMPORT_PUBLISHED, IMPORTED_FOR_REVIEW
 
 from .choices import WebhookEvent
 
@@ -47,26 +48,34 @@ RECORD_EVENTS: dict[str, str] = {
     "actors.claim": WebhookEvent.CLAIM_CHANGED,
     "actors.account": WebhookEvent.CLAIM_CHANGED,
 }
-# A version "is published" when it appears, or when its status becomes one of these.
+# A version "is published" when it appears on the record (created by an editor or the API),
+# when its status becomes one of these, or when the import that created it is published
+# after review. An imported draft awaiting review is not published: its creation is
+# `version.changed`, and publishing the import records the write that is `version.published`.
 PUBLISHED_STATUSES = {VersionStatus.PROPOSED, VersionStatus.UNDER_NEGOTIATION, VersionStatus.AGREED}
 
 
-def event_for(change: Change, new_status: Callable[[Change], str | None]) -> str | None:
+def event_for(change: Change, state_after: Callable[[Change], Any]) -> str | None:
     """The webhook event of a change-log row, or None for a record type nobody can subscribe to.
 
-    `new_status` reads the version's status after the change (only asked for a
-    version update that touched the status).
+    `state_after` reads the version's history row the change wrote (its status and
+    change reason); it is asked only for a version created, or updated in its status
+    or in nothing (the write that publishes an import).
     """
     kind = RECORD_EVENTS.get(change.record_type)
-    if kind == WebhookEvent.VERSION_CHANGED:
-        if change.action == ChangeAction.CREATED:
-            return WebhookEvent.VERSION_PUBLISHED
-        if (
-            change.action == ChangeAction.UPDATED
-            and "status" in (change.changed_fields or [])
-            and new_status(change) in PUBLISHED_STATUSES
-        ):
-            return WebhookEvent.VERSION_PUBLISHED
+    if kind != WebhookEvent.VERSION_CHANGED or change.action == ChangeAction.DELETED:
+        return kind
+    fields = change.changed_fields or []
+    if change.action == ChangeAction.UPDATED and fields and "status" not in fields:
+        return kind
+    row = state_after(change)
+    reason = getattr(row, "history_change_reason", None)
+    if reason == IMPORTED_FOR_REVIEW:
+        return kind
+    if reason == IMPORT_PUBLISHED or change.action == ChangeAction.CREATED:
+        return WebhookEvent.VERSION_PUBLISHED
+    if "status" in fields and getattr(row, "status", None) in PUBLISHED_STATUSES:
+        return WebhookEvent.VERSION_PUBLISHED
     return kind
 
 

@@ -6,4 +6,6 @@ class HistoryConfig(AppConfig):
     verbose_name = "Change history"
 
     def ready(self) -> None:
-        from . import recording  # noqa: F401  (connects the history signal)
+        from . import recording  # connects the history signal
+
+        recording.connect_guards()

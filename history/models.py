@@ -44,5 +44,12 @@ class RecordedModel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
+    # Fields save() computes from the record's other fields; bulk writes, which
+    # skip save(), recompute them through set_derived_fields() and write them too.
+    DERIVED_FIELDS: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
+
+    def set_derived_fields(self) -> None:
+        """Compute DERIVED_FIELDS (a model that has some overrides this and calls it from save())."""

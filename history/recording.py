@@ -9,11 +9,16 @@ Single saves and deletes arrive through simple-history's
 from collections.abc import Sequence
 from typing import Any
 
+from django.apps import apps
 from django.db import connections, models, transaction
+from django.db.models.signals import m2m_changed, pre_delete
 from django.dispatch import Signal, receiver
 from simple_history.signals import post_create_historical_record
+from simple_history.utils import get_m2m_field_name
 
-from .models import Change, ChangeAction
+from .models import Change, ChangeAction, RecordedModel
+from .records import m2m_history_model, tracked_m2m_fields
+from .writing import refuse_unrecorded_delete
 
 _ACTIONS = {"+": ChangeAction.CREATED, "~": ChangeAction.UPDATED, "-": ChangeAction.DELETED}
 # Any constant will do: every writer of the change log takes this lock.
@@ -94,6 +99,7 @@ def record_bulk(
         return
     using = objs[0]._state.db or "default"
     history_rows = model.history.bulk_history_create(objs, update=action == ChangeAction.UPDATED)
+    _record_bulk_m2m(model, history_rows, using)
     history_model = model.history.model
     all_fields = tracked_field_names(history_model)
     _add_changes(
@@ -111,3 +117,53 @@ def record_bulk(
             for row in history_rows
         ],
     )
+
+
+def _record_bulk_m2m(model: type[models.Model], history_rows: Sequence[models.Model], using: str) -> None:
+    """Give history rows written in bulk the many-to-many state a save() would record,
+    so "as of" reads and the change feed see a bulk-updated record's sources.
+    One read and one insert per tracked field, whatever the number of rows."""
+    pks = [row.id for row in history_rows]
+    for field in tracked_m2m_fields(model):
+        through = field.remote_field.through
+        own = get_m2m_field_name(field)
+        by_owner: dict[Any, list[models.Model]] = {}
+        for link in through._base_manager.using(using).filter(**{f"{own}__in": pks}):
+            by_owner.setdefault(getattr(link, f"{own}_id"), []).append(link)
+        snapshot = m2m_history_model(model, field.name)
+        names = [f.attname for f in through._meta.concrete_fields]
+        snapshot.objects.using(using).bulk_create(
+            [
+                snapshot(history=row, **{name: getattr(link, name) for name in names})
+                for row in history_rows
+                for link in by_owner.get(row.id, [])
+            ]
+        )
+
+
+def _refuse_reverse_m2m_writes(sender: Any, action: str, reverse: bool, **kwargs: Any) -> None:
+    """`source.positions.add(position)` would record history on the source (simple-history
+    records the instance the manager hangs on), not on the position that changed."""
+    if reverse and action.startswith("pre_"):
+        raise TypeError(
+            "Change a recorded many-to-many field from the record that owns it "
+            "(position.sources.add(source), not source.positions.add(position)), so its history is kept."
+        )
+
+
+def _refuse_unrecorded_cascades(sender: Any, instance: models.Model, **kwargs: Any) -> None:
+    refuse_unrecorded_delete(instance)
+
+
+def connect_guards() -> None:
+    """Guard every editorial model against writes history would miss (called once, from
+    HistoryConfig.ready, when every model is loaded)."""
+    for model in apps.get_models():
+        if not issubclass(model, RecordedModel):
+            continue
+        pre_delete.connect(_refuse_unrecorded_cascades, sender=model, dispatch_uid=f"guard-delete-{model._meta.label}")
+        for field in tracked_m2m_fields(model):
+            through = field.remote_field.through
+            m2m_changed.connect(
+                _refuse_reverse_m2m_writes, sender=through, dispatch_uid=f"guard-m2m-{through._meta.label}"
+            )

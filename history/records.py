@@ -58,18 +58,28 @@ def history_record_of(instance: models.Model) -> models.Model:
     return instance._history
 
 
+def tracked_m2m_fields(model: type[models.Model]) -> list[models.ManyToManyField]:
+    """The many-to-many fields of `model` whose states its history rows keep."""
+    return list(getattr(model.history.model, "_history_m2m_fields", []))
+
+
+def m2m_history_model(model: type[models.Model], field_name: str) -> type[models.Model]:
+    """The table holding, per history row of `model`, the ids a many-to-many field held."""
+    history_model = model.history.model
+    accessor = f"{history_model._meta.model_name}_{field_name}"
+    return history_model._meta.get_field(accessor).related_model
+
+
 def m2m_as_of(model: type[models.Model], field_name: str, instances: list[models.Model]) -> dict[int, list[int]]:
     """For "as of" instances of `model`, the ids a tracked many-to-many field held then.
 
     Keyed by the instance's primary key. One query whatever the number of instances.
     """
-    history_model = model.history.model
-    accessor = f"{history_model._meta.model_name}_{field_name}"
-    m2m_history_model = history_model._meta.get_field(accessor).related_model
+    m2m_rows = m2m_history_model(model, field_name)
     target = model._meta.get_field(field_name).related_model._meta.model_name
     by_history = {history_record_of(obj).history_id: obj.pk for obj in instances}
     result: dict[int, list[int]] = {obj.pk: [] for obj in instances}
-    rows = m2m_history_model.objects.filter(history_id__in=list(by_history)).values_list("history_id", f"{target}_id")
+    rows = m2m_rows.objects.filter(history_id__in=list(by_history)).values_list("history_id", f"{target}_id")
     for history_id, target_id in rows:
         result[by_history[history_id]].append(target_id)
     return result
@@ -82,12 +92,21 @@ def history_rows(model: type[models.Model], history_ids: list[int]) -> dict[int,
 
 def m2m_of_history_rows(model: type[models.Model], field_name: str, history_ids: list[int]) -> dict[int, list[int]]:
     """For history rows of `model`, the ids a tracked many-to-many field held in each; one query."""
-    history_model = model.history.model
-    accessor = f"{history_model._meta.model_name}_{field_name}"
-    m2m_history_model = history_model._meta.get_field(accessor).related_model
+    m2m_rows = m2m_history_model(model, field_name)
     target = model._meta.get_field(field_name).related_model._meta.model_name
     result: dict[int, list[int]] = {history_id: [] for history_id in history_ids}
-    rows = m2m_history_model.objects.filter(history_id__in=history_ids).values_list("history_id", f"{target}_id")
+    rows = m2m_rows.objects.filter(history_id__in=history_ids).values_list("history_id", f"{target}_id")
     for history_id, target_id in rows:
         result[history_id].append(target_id)
     return result
+
+
+def created_with(model: type[models.Model], **fields) -> list[int]:
+    """Ids of the records of `model` created with these field values, oldest first.
+
+    Reads the creation row of each record's history, which no later edit changes:
+    a record is found whatever it holds now, and also once deleted (its id is
+    listed though the record is gone).
+    """
+    rows = model.history.filter(history_type="+", **fields).order_by("history_id")
+    return list(dict.fromkeys(rows.values_list("id", flat=True)))

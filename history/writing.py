@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import models, transaction
+from django.db.models import ProtectedError
 
 M = TypeVar("M", bound=models.Model)
 
@@ -46,3 +47,30 @@ def delete_recorded(instance: models.Model, *, user: Any = None) -> None:
         if user is not None and getattr(user, "is_authenticated", False):
             instance._history_user = user
         instance.delete()
+
+
+def m2m_references(instance: models.Model) -> list[models.Model]:
+    """Records that list `instance` in a many-to-many field (a position citing a source).
+
+    Deleting `instance` would drop it from those lists without a history row
+    for them (the link table is emptied directly), so such a delete is refused.
+    Links through a model of ours (Lineage) are deleted row by row and recorded.
+    """
+    found: list[models.Model] = []
+    for relation in instance._meta.related_objects:
+        if relation.many_to_many and relation.through._meta.auto_created:
+            owner = relation.related_model
+            found += owner._base_manager.filter(**{relation.field.name: instance.pk}).order_by("pk")
+    return found
+
+
+def refuse_unrecorded_delete(instance: models.Model) -> None:
+    """Raise ProtectedError (the admin lists it, the API answers 409) while other
+    records still list `instance`; called before every delete of a recorded model."""
+    references = m2m_references(instance)
+    if references:
+        names = sorted({str(ref._meta.verbose_name_plural) for ref in references})
+        raise ProtectedError(
+            f"Cannot delete “{instance}”: still cited by {', '.join(names)}; remove it from them first.",
+            set(references),
+        )

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Position
+from history.admin import RecordedAdmin
 
 from . import services
 from .choices import ProvisionStatus, Topic
@@ -21,11 +21,13 @@ from .models import (
     TerritorialDisposition,
     Territory,
     Version,
+    clean_point_number,
 )
+from .numbering import point_sort_key
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(RecordedAdmin):
     # A web address typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "publisher", "published_on", "kind", "url"]
@@ -35,23 +37,55 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Plan)
-class PlanAdmin(SimpleHistoryAdmin):
+class PlanAdmin(RecordedAdmin):
     list_display = ["name", "proposed_by", "answers"]
     search_fields = ["name", "description"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["proposed_by", "answers"]
 
 
+class ProvisionAdminForm(forms.ModelForm):
+    topics = forms.MultipleChoiceField(
+        choices=Topic.choices, widget=forms.CheckboxSelectMultiple, help_text="One or more topics."
+    )
+
+    class Meta:
+        model = Provision
+        fields = ["version", "number", "title", "text", "topics", "status"]
+
+
+class ProvisionInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        """Two rows of one submit with the same number (10a and 10.a count as the same)
+        are a form error: each row alone passes the model's check against saved points."""
+        super().clean()
+        seen: dict[str, str] = {}
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            number = clean_point_number(form.cleaned_data.get("number"))
+            if not number:
+                continue
+            key = point_sort_key(number)
+            if key in seen:
+                form.add_error("number", f"Point {seen[key]} is already in this form: give each point its own number.")
+            else:
+                seen[key] = number
+
+
 class ProvisionInline(admin.TabularInline):
     model = Provision
-    fields = ["number", "title", "status"]
+    form = ProvisionAdminForm
+    formset = ProvisionInlineFormSet
+    fields = ["number", "title", "text", "topics", "status"]
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
     extra = 0
     show_change_link = True
     ordering = ["sort_key"]
 
 
 @admin.register(Version)
-class VersionAdmin(SimpleHistoryAdmin):
+class VersionAdmin(RecordedAdmin):
     list_display = ["label", "plan", "dated", "status", "text_basis", "proposed_by", "point_count"]
     list_filter = ["status", "text_basis", "plan"]
     search_fields = ["label", "summary", "plan__name"]
@@ -66,16 +100,6 @@ class VersionAdmin(SimpleHistoryAdmin):
     @admin.display(description="points", ordering="points")
     def point_count(self, version: Version) -> int:
         return version.points
-
-
-class ProvisionAdminForm(forms.ModelForm):
-    topics = forms.MultipleChoiceField(
-        choices=Topic.choices, widget=forms.CheckboxSelectMultiple, help_text="One or more topics."
-    )
-
-    class Meta:
-        model = Provision
-        fields = ["version", "number", "title", "text", "topics", "status"]
 
 
 class DispositionInline(admin.TabularInline):
@@ -130,7 +154,7 @@ def _status_action(status: ProvisionStatus):
 
 
 @admin.register(Provision)
-class ProvisionAdmin(SimpleHistoryAdmin):
+class ProvisionAdmin(RecordedAdmin):
     form = ProvisionAdminForm
     list_display = ["number", "title", "version", "status", "topic_list"]
     list_display_links = ["number", "title"]
@@ -148,7 +172,7 @@ class ProvisionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Lineage)
-class LineageAdmin(SimpleHistoryAdmin):
+class LineageAdmin(RecordedAdmin):
     list_display = ["provision", "derives_from", "relation", "similarity", "confirmed"]
     list_filter = ["confirmed", "relation", "provision__version"]
     list_select_related = ["provision", "derives_from"]
@@ -169,7 +193,7 @@ class ControlObservationInline(admin.TabularInline):
 
 
 @admin.register(Territory)
-class TerritoryAdmin(SimpleHistoryAdmin):
+class TerritoryAdmin(RecordedAdmin):
     list_display = ["name", "kind", "parent"]
     list_filter = ["kind"]
     search_fields = ["name", "description"]
@@ -179,7 +203,7 @@ class TerritoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ControlObservation)
-class ControlObservationAdmin(SimpleHistoryAdmin):
+class ControlObservationAdmin(RecordedAdmin):
     list_display = ["territory", "observed_on", "ukraine_share", "russia_share", "source"]
     list_filter = ["territory"]
     list_select_related = ["territory", "source"]
@@ -189,7 +213,7 @@ class ControlObservationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TerritorialDisposition)
-class TerritorialDispositionAdmin(SimpleHistoryAdmin):
+class TerritorialDispositionAdmin(RecordedAdmin):
     list_display = ["provision", "territory", "disposition"]
     list_filter = ["disposition", "territory"]
     list_select_related = ["provision", "territory"]

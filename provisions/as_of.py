@@ -7,6 +7,7 @@ themselves "as of" (an actor's name, a territory's name) are read as they are no
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
@@ -19,6 +20,8 @@ from history.records import as_of, end_of_day, m2m_as_of
 
 from .models import ControlObservation, Provision, Source, TerritorialDisposition, Territory, Version
 
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
 
 def parse_as_of(value: str | None) -> datetime | None:
     """`YYYY-MM-DD` to the last instant of that day (UTC); None for no value.
@@ -27,6 +30,9 @@ def parse_as_of(value: str | None) -> datetime | None:
     """
     if value is None or value.strip() == "":
         return None
+    # date.fromisoformat alone would also take 20251120 or 2025-W47-4: only YYYY-MM-DD is documented.
+    if not ISO_DAY.fullmatch(value.strip()):
+        raise ValidationError(f"“{value}” is not a date: use YYYY-MM-DD.", code="invalid")
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
@@ -41,11 +47,12 @@ def versions_as_of(moment: datetime) -> list[Version]:
 
 
 def provisions_as_of(
-    moment: datetime, *, version_id: int | None = None, provision_ids: list[int] | None = None
+    moment: datetime, *, version_id: int | None = None, provision_ids: list[int] | None = None, **filters: Any
 ) -> list[Provision]:
     """Points as stored at `moment`, in point order, each carrying
-    `.dispositions_as_of` and `.positions_as_of` (current stances as of then)."""
-    rows = as_of(Provision, moment)
+    `.dispositions_as_of` and `.positions_as_of` (current stances as of then).
+    `filters`: lookups on the point's own stored fields (e.g. `status`), applied in SQL."""
+    rows = as_of(Provision, moment).filter(**filters)
     if version_id is not None:
         rows = rows.filter(version_id=version_id)
     if provision_ids is not None:

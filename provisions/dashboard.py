@@ -19,7 +19,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.urls import reverse
 
-from actors.choices import Stance
+from actors.choices import ActorKind, Stance
 from actors.models import Account, Actor, Claim, Event, Position
 from history import records
 from history.models import Change, ChangeAction
@@ -285,16 +285,34 @@ class Record:
         return kept[:limit]
 
 
+def actor_groups(record: Record) -> list[tuple[str, list[Actor]]]:
+    """Every actor on record, grouped for a picker: principal parties (the matrix
+    columns, in their order), other parties, then people. Empty groups are left out."""
+    actors = sorted(record.actors().values(), key=lambda a: (not a.is_principal, a.matrix_order, a.name))
+    people = [a for a in actors if a.represents_id is not None or a.kind == ActorKind.PERSON]
+    parties = [a for a in actors if a not in people]
+    groups = [
+        ("Principal parties", [a for a in parties if a.is_principal]),
+        ("Other parties", [a for a in parties if not a.is_principal]),
+        ("People", people),
+    ]
+    return [(label, members) for label, members in groups if members]
+
+
 # --- Which version is in focus -----------------------------------------------------------
 
 
 def version_in_focus(record: Record, requested: int | None = None) -> Version | None:
-    """The requested version, or by default the latest one that has points."""
+    """The requested version, or by default the latest one with points of a main plan
+    (one that answers no other plan), so that a counter-proposal published later does
+    not displace the plan under negotiation; failing that, the latest version with
+    points, then the latest version. Counter-proposals stay selectable by `requested`."""
     if requested is not None:
         return record.version(requested)
     versions = record.versions()
     with_points = [v for v in versions if v.point_count]
-    return (with_points or versions or [None])[0]
+    main = [v for v in with_points if v.plan.answers_id is None]
+    return (main or with_points or versions or [None])[0]
 
 
 def previous_version(record: Record, version: Version) -> Version | None:
@@ -738,6 +756,11 @@ class ActorProfile:
     cells: list[tuple[Provision, PartyStance]]  # its stance on each point of the version in focus
     entries: list[TimelineEntry]  # its stances, statements and events over time
 
+    @property
+    def stated(self) -> list[tuple[Provision, PartyStance]]:
+        """The points on which it has a stance (its own, or for a party its representative's)."""
+        return [(point, cell) for point, cell in self.cells if cell.position]
+
 
 def actor_profile(record: Record, actor: Actor, version: Version | None) -> ActorProfile:
     """One party (with the people who speak for it) or one person: stances and record over time."""
@@ -861,6 +884,33 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
     return entries[:limit]
 
 
+TIMELINE_PAGE = 200
+
+
+@dataclass
+class TimelinePage:
+    entries: list[TimelineEntry]
+    number: int
+    has_older: bool
+
+    @property
+    def older(self) -> int | None:
+        return self.number + 1 if self.has_older else None
+
+    @property
+    def newer(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+
+def timeline_page(
+    record: Record, *, party: Actor | None = None, number: int = 1, size: int = TIMELINE_PAGE
+) -> TimelinePage:
+    """Page `number` (from 1, newest first) of the timeline, saying whether older entries exist."""
+    start = (number - 1) * size
+    entries = timeline(record, party=party, limit=start + size + 1)
+    return TimelinePage(entries[start : start + size], number, len(entries) > start + size)
+
+
 def _claim_url(claim: Claim) -> str:
     if claim.provision_id:
         return reverse("provisions:provision_detail", args=[claim.provision_id]) + f"#claim-{claim.pk}"
@@ -972,11 +1022,13 @@ def _change_label(
         territory_id = row.id if kind == "provisions.territory" else row.territory_id
         territory = territories.get(territory_id)
         name = territory.name if territory else f"territory #{territory_id}"
-        what = {
-            "provisions.controlobservation": "Control figures",
-            "provisions.territorialdisposition": f"Proposed disposition ({Disposition(row.disposition).label})",
-            "provisions.territory": "Territory",
-        }[kind]
+        # Only a disposition row has a `disposition`: build the label for the kind at hand.
+        if kind == "provisions.territorialdisposition":
+            what = f"Proposed disposition ({Disposition(row.disposition).label})"
+        elif kind == "provisions.controlobservation":
+            what = "Control figures"
+        else:
+            what = "Territory"
         return f"{what}: {name}", reverse("provisions:territory_list") + f"#territory-{territory_id}", None
     if kind == "provisions.source":
         return f"Source: {row.publisher}, {row.title}", reverse("provisions:source_detail", args=[row.id]), None

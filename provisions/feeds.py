@@ -61,5 +61,9 @@ class TimelineFeed(Feed):
     def item_pubdate(self, entry: TimelineEntry) -> datetime:
         return datetime.combine(entry.day, time(12), tzinfo=UTC)
 
+    def item_updateddate(self, entry: TimelineEntry) -> datetime:
+        # Atom requires <updated> on every entry; an entry is dated by the day it records.
+        return self.item_pubdate(entry)
+
     def item_categories(self, entry: TimelineEntry) -> list[str]:
         return [entry.kind]

@@ -42,6 +42,10 @@ _STOP_TEXT = (
 )
 _STOP_WORDS = frozenset(_STOP_TEXT.split())
 _PUNCTUATION = ".,;:!?()[]“”\"'‘’*_"
+# History change reasons: an imported version is created for review, and published by the
+# editor later (exchange.services.import_job_publish); webhooks tell the two apart.
+IMPORTED_FOR_REVIEW = "Imported draft, awaiting review"
+IMPORT_PUBLISHED = "Import reviewed and published"
 TITLE_MAX_WORDS = 12
 TITLE_SHORT_WORDS = 8
 
@@ -97,6 +101,12 @@ class _Building:
             self.paragraphs.append([])
         self.paragraphs[-1].append("- " + text)
         self.in_bullet = True
+
+    def last_line(self) -> str:
+        for lines in reversed(self.paragraphs):
+            if lines:
+                return lines[-1]
+        return self.title
 
     def break_paragraph(self) -> None:
         if self.paragraphs[-1]:
@@ -170,6 +180,9 @@ def parse_draft(text: str) -> Draft:
     built: list[_Building] = []
     current: _Building | None = None
     base_number = ""
+    inner_last = 0  # last number of a list inside the current point ("1)", "2)" under point 3)
+    inner_delimiter = point_delimiter = ""
+    warnings: list[str] = []
     for line_no, raw in enumerate(text.split("\n"), start=1):
         stripped = raw.strip()
         if not stripped:
@@ -181,11 +194,32 @@ def parse_draft(text: str) -> Draft:
         # "**1.** text" and "**Point 1:** text": the bold only decorates the number.
         plain_start = _BOLD.sub("", line, count=2) if re.match(r"^(\*\*|__)\s*(point\s+)?\d", line, re.I) else line
         numbered = _match_number(plain_start)
+        if numbered is not None and current is not None:
+            number = numbered[0]
+            main = int(re.match(r"\d+", number).group(0))
+            current_main = int(re.match(r"\d+", current.number).group(0))
+            delimiter = _delimiter(plain_start)
+            inner_style = delimiter == inner_delimiter != point_delimiter
+            if inner_last and number.isdigit() and main == inner_last + 1 and (main != current_main + 1 or inner_style):
+                inner_last = main  # the inner list goes on
+                numbered = None
+            elif number == "1" and current_main >= 1:
+                inner_last, inner_delimiter = 1, delimiter  # "1)" under point 3: a list inside it
+                numbered = None
+            elif main < current_main and not _ends_sentence(current.last_line()):
+                numbered = None  # "…within\n5. years": a wrapped line, not point 5
+            if numbered is None:
+                current.break_paragraph()
+                current.add_line(line)
+                continue
+            if main < current_main:
+                warnings.append(f"Point {number} (line {line_no}) comes after point {current.number}: check the order.")
         if numbered is None and current is not None and base_number:
             sub = _SUB_POINT.match(line)
-            if sub:
+            if sub and _is_next_sub_point(current.number, base_number, sub.group(1)):
                 numbered = (base_number + sub.group(1), sub.group(2).strip())
         if numbered is not None:
+            inner_last, point_delimiter = 0, _delimiter(plain_start)
             number, rest = numbered
             if number[-1].isdigit():
                 base_number = number
@@ -229,7 +263,26 @@ def parse_draft(text: str) -> Draft:
         points.append(
             ParsedPoint(number=item.number, title=item.title or _title_from_text(body), text=body, line=item.line)
         )
-    return Draft(points=points, preamble="\n".join(preamble), warnings=_numbering_warnings(points))
+    return Draft(points=points, preamble="\n".join(preamble), warnings=warnings + _numbering_warnings(points))
+
+
+def _delimiter(line: str) -> str:
+    match = re.match(r"^(?:point\s+)?\d{1,3}[a-z]?([.):])", line, re.IGNORECASE)
+    return match.group(1) if match else ""
+
+
+def _ends_sentence(line: str) -> bool:
+    return not line or line.rstrip("*_ ").endswith((".", ":", ";", "!", "?", "”", '"', ")"))
+
+
+def _is_next_sub_point(number: str, base_number: str, letter: str) -> bool:
+    """`a`, or the letter after the current sub-point's; a roman `(i)`, `(v)`, `(x)` that breaks
+    the sequence is an item inside the sub-point, not a sub-point of its own."""
+    if letter not in "ivx":
+        return True
+    last = number[len(base_number) :] if number.startswith(base_number) else ""
+    expected = chr(ord(last) + 1) if len(last) == 1 else "a"
+    return letter == expected
 
 
 def _numbering_warnings(points: Sequence[ParsedPoint]) -> list[str]:
@@ -459,18 +512,18 @@ def create_imported_version(
     Each point takes the topics of the point(s) it derives from, or a guess (listed
     in the report as `topics_guessed` for the editor to review).
     """
-    version = save_recorded(
-        Version(
-            plan=plan,
-            label=label.strip(),
-            dated=dated,
-            status=VersionStatus.PROPOSED,
-            text_basis=text_basis,
-            revises=revises,
-            proposed_by=plan.proposed_by,
-        ),
-        user=user,
+    version = Version(
+        plan=plan,
+        label=label.strip(),
+        dated=dated,
+        status=VersionStatus.PROPOSED,
+        text_basis=text_basis,
+        revises=revises,
+        proposed_by=plan.proposed_by,
     )
+    version._change_reason = IMPORTED_FOR_REVIEW  # not published until the editor publishes the import
+    save_recorded(version, user=user)
+    del version._change_reason
     old_by_id = {p.pk: p for p in Provision.objects.filter(version=revises)} if revises else {}
     created: list[Provision] = []
     guessed: list[str] = []

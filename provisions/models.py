@@ -147,15 +147,39 @@ class Version(RecordedModel):
         return f"{self.plan.name} — {self.label} ({self.dated:%Y-%m-%d})"
 
     def clean(self) -> None:
-        if self.revises_id is None:
-            return
-        if self.pk and self.revises_id == self.pk:
-            raise ValidationError({"revises": "A version cannot revise itself."})
-        if self.dated and self.revises.dated > self.dated:
-            raise ValidationError({"revises": "A version can only revise an earlier version."})
+        if self.revises_id is not None:
+            if self.pk and self.revises_id == self.pk:
+                raise ValidationError({"revises": "A version cannot revise itself."})
+            if self.dated and self.revises.dated > self.dated:
+                raise ValidationError({"revises": "A version can only revise an earlier version."})
+        if self.pk and self.dated:
+            self._check_new_date_keeps_order()
+
+    def _check_new_date_keeps_order(self) -> None:
+        """A re-dated version must stay later than what it builds on and earlier than what builds on it."""
+        if self.revisions.filter(dated__lt=self.dated).exists():
+            raise ValidationError({"dated": "A version revising this one would then be earlier than it."})
+        links = Lineage.objects.select_related("provision__version", "derives_from__version")
+        too_late = links.filter(provision__version=self, derives_from__version__dated__gt=self.dated).first()
+        if too_late is not None:
+            earlier = too_late.derives_from.version
+            raise ValidationError(
+                {"dated": f"Its points derive from “{earlier.label}” ({earlier.dated}), which would then be later."}
+            )
+        too_early = links.filter(derives_from__version=self, provision__version__dated__lt=self.dated).first()
+        if too_early is not None:
+            later = too_early.provision.version
+            raise ValidationError(
+                {"dated": f"Points of “{later.label}” ({later.dated}) derive from its points: it would be later."}
+            )
 
     def get_absolute_url(self) -> str:
         return reverse("provisions:provision_list") + f"?version={self.pk}"
+
+
+def clean_point_number(number: str | None) -> str:
+    """A point number as stored: "3." and " 3) " are point 3."""
+    return (number or "").strip().rstrip(".)").strip()
 
 
 class ProvisionQuerySet(HistoryRecordingQuerySet):
@@ -222,13 +246,18 @@ class Provision(RecordedModel):
     def __str__(self) -> str:
         return f"{self.number}. {self.title}"
 
-    def save(self, *args, **kwargs) -> None:
+    DERIVED_FIELDS = ("sort_key",)
+
+    def set_derived_fields(self) -> None:
         self.sort_key = point_sort_key(self.number)
+
+    def save(self, *args, **kwargs) -> None:
+        self.set_derived_fields()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        self.number = (self.number or "").strip().rstrip(".)").strip()
+        self.number = clean_point_number(self.number)
         self.sort_key = point_sort_key(self.number)
         if self.version_id and self.number:
             clash = Provision.objects.filter(version_id=self.version_id, sort_key=self.sort_key).exclude(pk=self.pk)
@@ -290,11 +319,16 @@ class Lineage(RecordedModel):
         return f"{self.provision} ← {self.derives_from}"
 
     def clean(self) -> None:
-        if not (self.provision_id and self.derives_from_id):
+        # A point added in the same admin form as its links is not saved yet: it has
+        # no id, but it has its version, and that is what the rule needs.
+        provision = getattr(self, "provision", None)
+        if provision is None or not self.derives_from_id:
             return
         if self.provision_id == self.derives_from_id:
             raise ValidationError({"derives_from": "A point cannot derive from itself."})
-        later, earlier = self.provision.version, self.derives_from.version
+        if provision.version_id is None:
+            return
+        later, earlier = provision.version, self.derives_from.version
         if earlier.pk == later.pk:
             raise ValidationError({"derives_from": "A point can only derive from a point of an earlier version."})
         if earlier.dated > later.dated:

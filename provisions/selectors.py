@@ -104,6 +104,10 @@ def compare_versions(
         new_points = list(Provision.objects.filter(version=new_version).order_by("sort_key"))
     old_points = {p.id: p for p in sorted(old_points, key=lambda p: p.sort_key)}
     new_points = {p.id: p for p in sorted(new_points, key=lambda p: p.sort_key)}
+    if old_version.pk == new_version.pk:
+        # A version against itself: every point is its own match (lineage never links a point to itself).
+        changes = [PointChange("unchanged", old=[point], new=point) for point in new_points.values()]
+        return VersionComparison(old_version, new_version, changes)
     parents, _children = _lineage_graph(_family_plan_ids({old_version.plan_id, new_version.plan_id}))
 
     ancestry = {

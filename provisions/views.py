@@ -99,12 +99,15 @@ class PointFilterForm(forms.Form):
     )
     q = forms.CharField(required=False, max_length=200, label="Search")
 
-    def __init__(self, *args: Any, territories: list, parties: list[Actor], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, territories: list, parties: list[tuple[str, list[Actor]]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.territories = {t.slug: t for t in territories}
-        self.parties = {p.pk: p for p in parties}
+        self.parties = {p.pk: p for _label, members in parties for p in members}
         self.fields["territory"].choices = [("", "Any territory"), *((t.slug, t.name) for t in territories)]
-        self.fields["party"].choices = [("", "Any party"), *((p.pk, p.name) for p in parties)]
+        self.fields["party"].choices = [
+            ("", "Any party"),
+            *((label, [(p.pk, p.name) for p in members]) for label, members in parties),
+        ]
 
     def filters(self) -> dashboard.PointFilters:
         data = self.cleaned_data
@@ -122,16 +125,20 @@ class PointFilterForm(forms.Form):
 def provision_list(request: HttpRequest, record: Record) -> HttpResponse:
     version = version_from_request(request, record)
     territories = record.territories()
-    parties = record.principal_parties()
-    form = PointFilterForm(request.GET, territories=territories, parties=parties)
+    form = PointFilterForm(request.GET, territories=territories, parties=dashboard.actor_groups(record))
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
         raise BadInput(f"These filters cannot be used: {problems}")
     context: dict[str, Any] = {"version": version, "versions": record.versions(), "form": form}
     if version is not None:
         points = record.points(version)
-        matrix = dashboard.stance_matrix(record, version, points, parties)
         filters = form.filters()
+        # A party or person outside the matrix columns, when filtered on, gets a column of its own.
+        parties = record.principal_parties()
+        if filters.party is not None and filters.party not in parties:
+            parties = [*parties, filters.party]
+            context["extra_party"] = filters.party
+        matrix = dashboard.stance_matrix(record, version, points, parties)
         context.update(matrix=matrix, rows=dashboard.filter_points(matrix, filters, territories), filters=filters)
     return render(request, "provisions/provision_list.html", context)
 
@@ -195,12 +202,17 @@ def _party(request: HttpRequest, record: Record) -> Actor | None:
 @with_record
 def timeline(request: HttpRequest, record: Record) -> HttpResponse:
     party = _party(request, record)
-    entries = dashboard.timeline(record, party=party)
-    parties = sorted(
-        (a for a in record.actors().values() if a.represents_id is None),
-        key=lambda a: (not a.is_principal, a.matrix_order, a.name),
-    )
-    context = {"entries": entries, "party": party, "parties": parties, "kinds": dashboard.TIMELINE_KINDS}
+    number = _int_param(request, "page")
+    if number is not None and number < 1:
+        raise BadInput(f"“{number}” is not a valid page: pages are numbered from 1.")
+    page = dashboard.timeline_page(record, party=party, number=number or 1, size=dashboard.TIMELINE_PAGE)
+    context = {
+        "entries": page.entries,
+        "page": page,
+        "party": party,
+        "party_groups": dashboard.actor_groups(record),
+        "kinds": dashboard.TIMELINE_KINDS,
+    }
     return render(request, "provisions/timeline.html", context)
 
 

@@ -72,3 +72,23 @@ def test_the_compose_file_is_valid_as_it_is_and_ships_no_secret():
     assert result.returncode == 0, result.stderr
     assert "POSTGRES_PASSWORD: ''" in result.stdout
     assert "SECRET_KEY: ''" in result.stdout
+
+
+def test_the_health_check_says_ok_when_the_database_answers(client, db):
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok"})
+
+
+def test_the_health_check_hides_the_database_error_from_the_caller(client, monkeypatch):
+    from django.db import OperationalError
+
+    from config import health
+
+    def refuse() -> None:
+        raise OperationalError('password authentication failed for user "accord" at db.internal:5432')
+
+    monkeypatch.setattr(health.connection, "cursor", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert "db.internal" not in response.content.decode()
+    assert response.json()["status"] == "unavailable"

@@ -49,13 +49,13 @@ class PositionViewSet(AsOfMixin, RecordViewSet):
         if "current" in filters:
             latest = {p.pk for p in current_positions(positions)}
             positions = [p for p in positions if (p.pk in latest) is filters["current"]]
-        taken = filters.get("taken_on")
+        after, before = filters.get("taken_on_after"), filters.get("taken_on_before")
         return [
             p
             for p in positions
             if ("stance" not in filters or p.stance == filters["stance"])
-            and (taken is None or taken.start is None or p.taken_on >= taken.start)
-            and (taken is None or taken.stop is None or p.taken_on <= taken.stop)
+            and (after is None or p.taken_on >= after)
+            and (before is None or p.taken_on <= before)
         ]
 
     def object_as_of(self, moment: datetime, pk: int) -> Position | None:

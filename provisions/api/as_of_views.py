@@ -13,12 +13,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from ..as_of import parse_as_of
-from .filtering import ORDERING_PARAM, SEARCH_PARAM, as_id, query_text
+from .filtering import SEARCH_PARAM, as_id, matches_text, ordering_terms, query_text, sort_objects
 
 AS_OF_PARAM = "as_of"
 AS_OF_DESCRIPTION = (
     "Read the record as it stood at the end of this day (UTC), from history: YYYY-MM-DD, not in the future. "
-    "Cannot be combined with `search` or `ordering`."
+    "Combines with the filters, `ordering` and `search` (with `as_of`, `search` matches every word, "
+    "case-insensitive, without stemming)."
 )
 
 
@@ -46,16 +47,21 @@ class AsOfMixin:
             return
         if request.method not in SAFE_METHODS:
             raise ValidationError({AS_OF_PARAM: ["as_of is for reading; leave it out when writing."]})
-        if as_of_moment(request) is not None:
-            for param in (SEARCH_PARAM, ORDERING_PARAM):
-                if query_text(request, param):
-                    raise ValidationError({param: [f"{param} cannot be combined with as_of."]})
+        as_of_moment(request)  # a malformed date is a 400 before anything else
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         moment = as_of_moment(request)
         if moment is None:
             return super().list(request, *args, **kwargs)
         items = self.list_as_of(moment, self.validated_filters())
+        # The live list's `search` and `ordering`, applied to the rows read from history.
+        text = query_text(request, SEARCH_PARAM)
+        fields = getattr(self, "search_fields", None)
+        if text and fields:
+            items = [item for item in items if matches_text(item, fields, text)]
+        terms = ordering_terms(request, self)
+        if terms:
+            items = sort_objects(items, terms)
         page = self.paginate_queryset(items)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 

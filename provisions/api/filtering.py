@@ -12,6 +12,7 @@ from operator import and_, or_
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from rest_framework.exceptions import ValidationError
@@ -87,6 +88,31 @@ def matches_text(obj: Model, fields: list[str] | tuple[str, ...], text: str) -> 
     return all(word.lower() in haystack for word in text.split())
 
 
+def _value_at(obj: Any, path: str) -> Any:
+    """`obj.a.b` for the ordering field `a__b` (None where a link is missing)."""
+    for part in path.split("__"):
+        if obj is None:
+            return None
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def sort_objects(items: list[Any], terms: list[str]) -> list[Any]:
+    """`items` sorted by `ordering_terms` in Python, for lists built from history
+    ("as of" lists): the same order the database gives, nulls last ascending and
+    first descending as on PostgreSQL. Related fields must already be attached."""
+    ordered = list(items)
+    for term in reversed(terms):
+        path = term.removeprefix("-")
+
+        def key(obj: Any, path: str = path) -> tuple[bool, Any]:
+            value = _value_at(obj, path)
+            return (value is None, value)
+
+        ordered.sort(key=key, reverse=term.startswith("-"))
+    return ordered
+
+
 class StrictOrderingFilter(BaseFilterBackend):
     """`?ordering=a,-b` over the view's `ordering_fields`, a dict of public name ->
     model fields (so `number` can sort by the point's sort key). Unknown names: 400."""
@@ -144,6 +170,45 @@ def resolve_id_or_slug(model: type[Model], value: str, param: str) -> Model:
     if found is None:
         raise ValidationError({param: [f"No {model._meta.verbose_name} with id or slug “{value}”."]})
     return found
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false` (or `1`/`0`, any case); empty means "not given"; anything else is refused.
+
+    Django's NullBooleanField reads an unknown value as "not given", which would turn
+    `?current=maybe` into an unfiltered list."""
+
+    widget = forms.TextInput
+    _VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text not in self._VALUES:
+            raise forms.ValidationError(f"“{value}” is not a boolean: use true or false.", code="invalid")
+        return self._VALUES[text]
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    """A boolean filter that gives a 400 naming the parameter for anything but true/false."""
+
+    field_class = StrictBooleanField
+
+
+def date_range(field_name: str, what: str) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """`<name>_after` and `<name>_before` (inclusive) as two filters, so a malformed date is
+    a 400 naming the parameter actually sent (a range filter would name `<name>`)."""
+    return (
+        django_filters.DateFilter(
+            field_name=field_name, lookup_expr="gte", help_text=f"{what} on or after this day (YYYY-MM-DD)."
+        ),
+        django_filters.DateFilter(
+            field_name=field_name, lookup_expr="lte", help_text=f"{what} on or before this day (YYYY-MM-DD)."
+        ),
+    )
 
 
 class IdOrSlugFilter(django_filters.CharFilter):

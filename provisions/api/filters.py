@@ -7,8 +7,6 @@ naming the parameter. Vocabularies come from `provisions.choices` and
 
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import QuerySet
 
@@ -18,7 +16,7 @@ from actors.models import Actor, Position
 from ..choices import Disposition, ProvisionStatus, SourceKind, TerritoryKind, Topic, VersionStatus
 from ..models import Plan, Provision, Source, Territory, Version
 from ..numbering import point_sort_key
-from .filtering import IdOrSlugFilter, resolve_id_or_slug
+from .filtering import IdOrSlugFilter, date_range, resolve_id_or_slug
 
 
 def stance_subjects(*, actor: Actor | None, stance: str | None) -> QuerySet:
@@ -53,12 +51,12 @@ class ProvisionFilter(django_filters.FilterSet):
         choices=Disposition.choices, method="filter_disposition", help_text="Points proposing this disposition."
     )
     actor = django_filters.CharFilter(
-        method="filter_none",
+        method="filter_actor",
         help_text="Id or slug of an actor: points it has a current stance on (with `stance`: that stance).",
     )
     stance = django_filters.ChoiceFilter(
         choices=Stance.choices,
-        method="filter_none",
+        method="filter_stance",
         help_text="Points on which some actor (with `actor`: that actor) currently holds this stance.",
     )
 
@@ -75,8 +73,13 @@ class ProvisionFilter(django_filters.FilterSet):
     def filter_disposition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(pk__in=Provision.objects.filter(dispositions__disposition=value).values("pk"))
 
-    def filter_none(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset  # applied together in filter_queryset
+    # `actor` and `stance` are applied together in filter_queryset; the `value: str`
+    # hints give the parameters their type in the schema.
+    def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset
+
+    def filter_stance(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         queryset = super().filter_queryset(queryset)
@@ -108,10 +111,8 @@ class TerritoryFilter(django_filters.FilterSet):
 
 class SourceFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=SourceKind.choices, help_text="Sources of this kind.")
-    published = django_filters.DateFromToRangeFilter(
-        field_name="published_on", help_text="Published between `published_after` and `published_before` (inclusive)."
-    )
+    published_after, published_before = date_range("published_on", "Published")
 
     class Meta:
         model = Source
-        fields = ["kind", "published"]
+        fields = ["kind", "published_after", "published_before"]

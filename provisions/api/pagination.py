@@ -35,12 +35,13 @@ class PagePagination(PageNumberPagination):
             return self.max_page_size if getattr(accepted, "format", "") == "csv" else self.page_size
         return _positive_int(raw, self.page_size_query_param, self.max_page_size)
 
-    def get_page_number(self, request: Any, paginator: Any) -> int | str:
+    def get_page_number(self, request: Any, paginator: Any) -> int:
         raw = request.query_params.get(self.page_query_param)
         if raw is None or raw == "":
             return 1
         if raw in self.last_page_strings:
-            return raw
+            # The paginator itself knows no "last": give it the number (1 for an empty list).
+            return paginator.num_pages
         return _positive_int(raw, self.page_query_param)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
@@ -49,8 +50,8 @@ class PagePagination(PageNumberPagination):
                 "name": self.page_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Page number, from 1. A page past the last one gives 404.",
-                "schema": {"type": "integer", "minimum": 1},
+                "description": "Page number, from 1, or `last`. A page past the last one gives 404.",
+                "schema": {"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": ["last"]}]},
             },
             {
                 "name": self.page_size_query_param,

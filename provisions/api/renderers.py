@@ -35,9 +35,10 @@ def _cell(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        if all(not isinstance(item, dict | list) for item in value):
-            return "; ".join("" if item is None else str(item) for item in value)
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if any(isinstance(item, dict | list) for item in value):
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        # Joined first, then escaped like any text: the first item starts the cell.
+        value = "; ".join("" if item is None else str(item) for item in value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
@@ -65,8 +66,25 @@ def _rows(data: Any, view: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def _paging_headers(data: Any, response: Any) -> None:
+    """A CSV holds one page: say how many rows match in all (`X-Total-Count`) and where
+    the next and previous pages are (`Link`, RFC 8288), as the JSON body would."""
+    if not isinstance(data, dict) or not isinstance(data.get("results"), list):
+        return
+    if "count" in data:
+        response["X-Total-Count"] = str(data["count"])
+    links = []
+    # The change feed always gives `next` (its cursor), but only `has_more` says more follow.
+    if data.get("next") and data.get("has_more", True):
+        links.append(f'<{data["next"]}>; rel="next"')
+    if data.get("previous"):
+        links.append(f'<{data["previous"]}>; rel="prev"')
+    if links:
+        response["Link"] = ", ".join(links)
+
+
 class FlatCSVRenderer(BaseRenderer):
-    """Renders the rows of a list (the current page) or a single record.
+    """Renders the rows of a list (the current page, with paging headers) or a single record.
 
     A view may define `csv_row(item) -> dict` to turn one representation into
     spreadsheet columns (e.g. one column per actor's stance), or `csv_rows(data)`
@@ -100,4 +118,5 @@ class FlatCSVRenderer(BaseRenderer):
         if response is not None and not failed:
             basename = getattr(view, "basename", None) or "export"
             response["Content-Disposition"] = f'attachment; filename="{basename}.csv"'
+            _paging_headers(data, response)
         return buffer.getvalue().encode("utf-8")

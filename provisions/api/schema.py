@@ -1,6 +1,9 @@
-"""OpenAPI post-processing: document the error responses every operation can give."""
+"""OpenAPI post-processing: document the error responses every operation can give,
+the conditional-request headers of the views that honour them, and CSV bodies."""
 
 from typing import Any
+
+from .concurrency import ConditionalModelMixin
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 _ERROR_SCHEMA = {
@@ -12,15 +15,34 @@ _ERROR_SCHEMA = {
 }
 _DESCRIPTIONS = {
     "304": "Not modified: the `If-None-Match` ETag is still current.",
-    "400": "Invalid input: a field, filter, page, date or cursor was refused.",
+    "400": "Invalid input: a field, filter, page, date, cursor or format was refused.",
     "401": "Not authenticated: send `Authorization: Token <key>` or log in.",
     "403": "Not allowed: only editors may write.",
-    "404": "No such record, page or format.",
+    "404": "No such record or page.",
     "409": "Conflict: the record is still referenced, or a constraint refused the change.",
-    "412": "Precondition failed: the `If-Match` ETag is stale; nothing was changed.",
+    "412": "Precondition failed: the `If-Match` ETag is stale (or weak); nothing was changed.",
     "429": "Too many requests from an anonymous client; retry after the `Retry-After` seconds.",
 }
 
+
+_ETAG_HEADER = {
+    "ETag": {
+        "description": "Strong validator of this representation: send it back in `If-None-Match` "
+        "(304 while unchanged) or `If-Match` (writes refused with 412 once it is stale).",
+        "schema": {"type": "string"},
+    }
+}
+_CSV_BODY = {"type": "string", "description": "A flat CSV (UTF-8 with a byte-order mark), one row per record."}
+_CSV_PAGE_HEADERS = {
+    "X-Total-Count": {
+        "description": "CSV only (a CSV holds one page): how many records match, on all pages.",
+        "schema": {"type": "integer"},
+    },
+    "Link": {
+        "description": 'CSV only: the next and previous pages (`<url>; rel="next"`, `rel="prev"`), when there are any.',
+        "schema": {"type": "string"},
+    },
+}
 
 _PAGE_FIELDS = {
     "count": "How many records match, on all pages.",
@@ -43,6 +65,7 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
             for field, description in _PAGE_FIELDS.items():
                 if field in properties:
                     properties[field].setdefault("description", description)
+    conditional = _conditional_paths(generator)
     for path, operations in result.get("paths", {}).items():
         has_id = "{id}" in path
         for method, operation in operations.items():
@@ -51,18 +74,27 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
             codes = ["400", "429"]
             if method != "get":
                 codes += ["401", "403", "409"]
-            # Unknown ids, pages past the end and unknown `format` values all give 404.
+            # Unknown ids and pages past the end give 404.
             codes.append("404")
-            if method in {"put", "patch", "delete"} and has_id:
+            etag_on = None
+            if path in conditional and method in {"put", "patch", "delete"} and has_id:
                 codes.append("412")
                 operation.setdefault("parameters", []).append(
-                    _header("If-Match", "Write only if the record's ETag still matches (else 412).")
+                    _header(
+                        "If-Match",
+                        "Write only if the record's ETag still matches (strong comparison: a weak "
+                        '`W/"…"` tag never matches), else 412.',
+                    )
                 )
-            if method == "get" and has_id and not path.endswith("/compare/{other_id}/"):
+                etag_on = "200"
+            if path in conditional and method == "get" and has_id and not path.endswith("/compare/{other_id}/"):
                 codes.append("304")
                 operation.setdefault("parameters", []).append(
-                    _header("If-None-Match", "Answer 304 if the ETag still matches.")
+                    _header("If-None-Match", "Answer 304 (no body) if one of these ETags still matches.")
                 )
+                etag_on = "200"
+            if path in conditional and method == "post" and not has_id:
+                etag_on = "201"
             for parameter in operation.get("parameters", []):
                 if parameter.get("name") == "format" and parameter.get("in") == "query":
                     parameter.setdefault("description", "`json` (default) or `csv` (a flat CSV).")
@@ -78,7 +110,36 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
                 if code != "304":
                     response["content"] = {"application/json": {"schema": _ERROR}}
                 responses[code] = response
+            if etag_on is not None:
+                for code in (etag_on, "304"):
+                    if code in responses:
+                        responses[code].setdefault("headers", {}).update(_ETAG_HEADER)
+            _document_csv(responses)
     return result
+
+
+def _conditional_paths(generator: Any) -> set[str]:
+    """Paths (as the schema spells them) of the views that send ETags and honour
+    `If-Match` / `If-None-Match`."""
+    paths = set()
+    for path, _regex, _method, callback in getattr(generator, "endpoints", None) or []:
+        view_class = getattr(callback, "cls", None)
+        if isinstance(view_class, type) and issubclass(view_class, ConditionalModelMixin):
+            paths.add(path.replace("{pk}", "{id}"))
+    return paths
+
+
+def _document_csv(responses: dict[str, Any]) -> None:
+    """A `text/csv` body is a string, not the JSON schema; a CSV list says where the rest is."""
+    for code, response in responses.items():
+        content = response.get("content", {})
+        if not code.startswith("2") or "text/csv" not in content:
+            continue
+        json_schema = content.get("application/json", {}).get("schema", {})
+        content["text/csv"] = {"schema": _CSV_BODY}
+        name = json_schema.get("$ref", "").rsplit("/", 1)[-1]
+        if name.startswith("Paginated") or name == "ChangePage":
+            response.setdefault("headers", {}).update(_CSV_PAGE_HEADERS)
 
 
 def _header(name: str, description: str) -> dict[str, Any]:

@@ -44,7 +44,8 @@ FORMAT_PARAM = OpenApiParameter(
     "format",
     OpenApiTypes.STR,
     enum=["json", "csv"],
-    description="`csv` for a flat CSV a spreadsheet opens (the current page; default page size 500).",
+    description="`csv` for a flat CSV a spreadsheet opens: the current page (default page size 500), with "
+    '`X-Total-Count` (rows on all pages) and `Link: <url>; rel="next"` headers. Another value is a 400.',
 )
 CHANGE_KINDS = ("added", "removed", "changed", "unchanged")
 AS_OF = OpenApiParameter(AS_OF_PARAM, OpenApiTypes.DATE, description=AS_OF_DESCRIPTION)
@@ -232,6 +233,8 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
 
     queryset = Provision.objects.none()  # for the schema and permissions; see get_queryset
     serializer_class = ProvisionSerializer
+    # `url` is absolute (built from the request's host) and derived from the id alone.
+    etag_host_dependent_fields = ("url",)
     filterset_class = ProvisionFilter
     search_fields = ("title", "text")
     ordering_fields = {
@@ -251,8 +254,18 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         return super().get_serializer(*args, **kwargs)
 
     def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> list[Provision]:
-        version = filters.get("version")
-        points = provisions_as_of(moment, version_id=version.pk if version else None)
+        # The point's own fields are matched in SQL, so only matching points (and their
+        # stances and territories) are read from history; the rest in _point_matches.
+        query: dict[str, Any] = {}
+        if "version" in filters:
+            query["version_id"] = filters["version"].pk
+        if "plan" in filters:
+            query["version__plan_id"] = filters["plan"].pk
+        if "status" in filters:
+            query["status"] = filters["status"]
+        if "number" in filters:
+            query["sort_key"] = point_sort_key(filters["number"])
+        points = provisions_as_of(moment, **query)
         self._attach_past(moment, points)
         territory = resolve_id_or_slug(Territory, filters["territory"], "territory") if "territory" in filters else None
         actor = resolve_id_or_slug(Actor, filters["actor"], "actor") if "actor" in filters else None
@@ -266,7 +279,8 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
     def _attach_past(self, moment: datetime, points: list[Provision]) -> None:
         """Give "as of" points the same `api_*` attributes the live QuerySet prefetches."""
         ids = [point.pk for point in points]
-        plans = dict(Version.objects.filter(pk__in={p.version_id for p in points}).values_list("pk", "plan_id"))
+        # Versions as they are now (like actors' names), attached so `ordering=number` needs no query per point.
+        versions = Version.objects.in_bulk({p.version_id for p in points})
         # Lineage links as recorded then, read through the history module like the rest.
         back: dict[int, list[Lineage]] = {pk: [] for pk in ids}
         forward: dict[int, list[Lineage]] = {pk: [] for pk in ids}
@@ -275,7 +289,10 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         for link in sorted(as_of(Lineage, moment).filter(derives_from_id__in=ids), key=lambda lk: lk.provision_id):
             forward[link.derives_from_id].append(link)
         for point in points:
-            point.api_plan_id = plans.get(point.version_id)
+            version = versions.get(point.version_id)
+            if version is not None:
+                point.version = version
+            point.api_plan_id = version.plan_id if version is not None else None
             point.api_dispositions = point.dispositions_as_of
             point.api_positions = point.positions_as_of
             for position in point.api_positions:
@@ -300,14 +317,9 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
 def _point_matches(
     point: Provision, filters: dict[str, Any], *, territory: Territory | None, actor: Actor | None
 ) -> bool:
-    """The ProvisionFilter rules, applied to a point read from history."""
-    if "plan" in filters and point.api_plan_id != filters["plan"].pk:
-        return False
-    if "number" in filters and point.sort_key != point_sort_key(filters["number"]):
-        return False
+    """The ProvisionFilter rules that need related rows or JSON, applied to a point read
+    from history (version, plan, status and number were matched in SQL)."""
     if "topic" in filters and filters["topic"] not in (point.topics or []):
-        return False
-    if "status" in filters and point.status != filters["status"]:
         return False
     if territory is not None and all(d.territory_id != territory.pk for d in point.api_dispositions):
         return False

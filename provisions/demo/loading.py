@@ -1,8 +1,13 @@
-"""Loads the demo dataset: the 28-point draft, its territories, actors, positions,
-events and competing accounts, each with its source.
+"""Loads the demo dataset: the 28-point draft, the European counter-proposal linked
+to it point by point, territories, actors, positions, events and competing accounts,
+each with its source.
 
-Create-only and keyed on natural keys: a second run creates nothing, and an
-editor's later edits to demo records are never overwritten.
+Create-only. Each row has a natural key (a point: its version and number; a
+position: actor, subject, date and stance…), but editors may change those very
+fields, so a record is found by the key it was *created* with, read from its
+history's creation row, which no edit changes. A second run creates nothing, an
+edited demo record is neither duplicated nor overwritten, and a demo record an
+editor deleted is not brought back (nor is anything that depends on it).
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from typing import Any
 from django.db import models, transaction
 
 from actors.models import Account, Actor, Claim, Event, Position
+from history.records import created_with
 from history.writing import save_recorded
 
 from ..models import (
     ControlObservation,
+    Lineage,
     Plan,
     Provision,
     Source,
@@ -47,13 +54,15 @@ class DemoLoader:
         self.data = data
         self.created: Counter[str] = Counter()
         self.present: Counter[str] = Counter()
-        self.sources: dict[str, Source] = {}
-        self.actors: dict[str, Actor] = {}
-        self.territories: dict[str, Territory] = {}
-        self.plans: dict[str, Plan] = {}
-        self.versions: dict[str, Version] = {}
-        self.points: dict[tuple[str, str], Provision] = {}
-        self.events: dict[str, Event] = {}
+        self.deleted: Counter[str] = Counter()  # demo records an editor deleted, left deleted
+        # By dataset key; None where an editor deleted the demo record.
+        self.sources: dict[str, Source | None] = {}
+        self.actors: dict[str, Actor | None] = {}
+        self.territories: dict[str, Territory | None] = {}
+        self.plans: dict[str, Plan | None] = {}
+        self.versions: dict[str, Version | None] = {}
+        self.points: dict[tuple[str, str], Provision | None] = {}
+        self.events: dict[str, Event | None] = {}
         # Records with no date of their own (actors, territories, plans) are
         # dated from the earliest fact in the dataset, so past views have them.
         self.baseline = min(date.fromisoformat(v) for v in _iter_dates(data))
@@ -66,17 +75,35 @@ class DemoLoader:
         *,
         m2m: dict[str, list] | None = None,
         day: date | None = None,
-    ) -> models.Model:
-        day = day or self.baseline
-        existing = model.objects.filter(**lookup).first()
+        formerly: dict[str, Any] | None = None,
+    ) -> Any:
+        """The demo record with this natural key: found, created, or None if an editor deleted it.
+
+        `formerly` gives the earlier values of key fields the dataset has since
+        renamed, so a database loaded before the rename finds its record.
+        """
         label = model._meta.verbose_name_plural
+        keys = [lookup, {**lookup, **formerly}] if formerly else [lookup]
+        for key in keys:
+            if ids := created_with(model, **key):
+                existing = model.objects.filter(pk__in=ids).order_by("pk").first()
+                if existing is None:
+                    self.deleted[label] += 1
+                else:
+                    self.present[label] += 1
+                return existing
+        # A record with no creation row (history not kept when it was made).
+        existing = model.objects.filter(**lookup).first()
         if existing is not None:
             self.present[label] += 1
             return existing
         self.created[label] += 1
-        return save_recorded(model(**lookup, **values), m2m=m2m, recorded_at=_reported_at(day))
+        m2m = {name: [item for item in items if item is not None] for name, items in (m2m or {}).items()}
+        return save_recorded(model(**lookup, **values), m2m=m2m, recorded_at=_reported_at(day or self.baseline))
 
     def run(self) -> None:
+        # A row whose parent an editor deleted is skipped (`continue`), so nothing
+        # deleted comes back as an orphan or re-attached elsewhere.
         d = self.data
         for row in d["sources"]:
             day = _day(row.get("published_on"))
@@ -85,6 +112,7 @@ class DemoLoader:
                 {"publisher": row["publisher"], "title": row["title"]},
                 {"url": row.get("url", ""), "published_on": day, "kind": row["kind"], "notes": row.get("notes", "")},
                 day=day,
+                formerly=row.get("formerly"),
             )
         for order, row in enumerate(d["actors"]):
             self.actors[row["slug"]] = self._ensure(
@@ -113,14 +141,13 @@ class DemoLoader:
                 },
             )
         for row in d["control_observations"]:
+            territory, source = self.territories[row["territory"]], self.sources[row["source"]]
+            if territory is None or source is None:
+                continue
             day = _day(row["observed_on"])
             self._ensure(
                 ControlObservation,
-                {
-                    "territory": self.territories[row["territory"]],
-                    "observed_on": day,
-                    "source": self.sources[row["source"]],
-                },
+                {"territory": territory, "observed_on": day, "source": source},
                 {
                     "ukraine_share": _share(row.get("ukraine_share")),
                     "russia_share": _share(row.get("russia_share")),
@@ -140,10 +167,14 @@ class DemoLoader:
                 },
             )
         for row in d["versions"]:
+            plan = self.plans[row["plan"]]
+            if plan is None:
+                self.versions[row["key"]] = None
+                continue
             day = _day(row["dated"])
             self.versions[row["key"]] = self._ensure(
                 Version,
-                {"plan": self.plans[row["plan"]], "label": row["label"]},
+                {"plan": plan, "label": row["label"]},
                 {
                     "dated": day,
                     "proposed_by": self.actors.get(row.get("proposed_by") or ""),
@@ -157,41 +188,56 @@ class DemoLoader:
             )
         for row in d["provisions"]:
             version = self.versions[row["version"]]
-            point = self._ensure(
-                Provision,
-                {"version": version, "number": row["number"]},
-                {"title": row["title"], "text": row["text"], "topics": row["topics"], "status": row["status"]},
-                day=version.dated,
-            )
+            point = None
+            if version is not None:
+                point = self._ensure(
+                    Provision,
+                    {"version": version, "number": row["number"]},
+                    {"title": row["title"], "text": row["text"], "topics": row["topics"], "status": row["status"]},
+                    day=version.dated,
+                )
             self.points[(row["version"], row["number"])] = point
+            if point is None:
+                continue
             for item in row.get("territories", []):
+                territory = self.territories[item["territory"]]
+                if territory is None:
+                    continue
                 self._ensure(
                     TerritorialDisposition,
-                    {
-                        "provision": point,
-                        "territory": self.territories[item["territory"]],
-                        "disposition": item["disposition"],
-                    },
+                    {"provision": point, "territory": territory, "disposition": item["disposition"]},
                     {"note": item.get("note", "")},
                     day=version.dated,
                 )
+            for link in row.get("derives_from", []):
+                earlier = self.points[(link["version"], link["number"])]
+                if earlier is None:
+                    continue
+                # Links of the demo are editorial, hence confirmed (not importer proposals).
+                self._ensure(
+                    Lineage,
+                    {"provision": point, "derives_from": earlier},
+                    {"relation": link["relation"], "confirmed": True, "note": link.get("note", "")},
+                    day=version.dated,
+                )
         for row in d["positions"]:
+            actor, version = self.actors[row["actor"]], self.versions[row["version"]]
+            point = self.points[(row["version"], row["provision"])] if row.get("provision") else None
+            if actor is None or version is None or (row.get("provision") and point is None):
+                continue
             day = _day(row["taken_on"])
             self._ensure(
                 Position,
-                {
-                    "actor": self.actors[row["actor"]],
-                    "version": self.versions[row["version"]],
-                    "provision": self.points[(row["version"], row["provision"])] if row.get("provision") else None,
-                    "taken_on": day,
-                    "attributed_to": row.get("attributed_to", ""),
-                    "stance": row["stance"],
-                },
-                {"summary": row["summary"]},
+                {"actor": actor, "version": version, "provision": point, "taken_on": day, "stance": row["stance"]},
+                {"summary": row["summary"], "attributed_to": row.get("attributed_to", "")},
                 m2m={"sources": [self.sources[key] for key in row["sources"]]},
                 day=day,
             )
         for row in d["events"]:
+            version_key = row.get("version")
+            if version_key and self.versions[version_key] is None:
+                self.events[row["key"]] = None
+                continue
             day = _day(row["occurred_on"])
             self.events[row["key"]] = self._ensure(
                 Event,
@@ -201,7 +247,7 @@ class DemoLoader:
                     "location": row.get("location", ""),
                     "description": row.get("description", ""),
                     "date_is_approximate": bool(row.get("date_is_approximate")),
-                    "version": self.versions.get(row.get("version") or ""),
+                    "version": self.versions.get(version_key or ""),
                 },
                 m2m={
                     "actors": [self.actors[slug] for slug in row.get("actors", [])],
@@ -211,19 +257,29 @@ class DemoLoader:
             )
         for row in d["claims"]:
             version_key = row.get("version")
+            version = self.versions.get(version_key or "")
+            point = self.points.get((version_key, row["provision"])) if row.get("provision") else None
+            event = self.events.get(row.get("event") or "")
+            if (
+                (version_key and version is None)
+                or (row.get("provision") and point is None)
+                or (row.get("event") and event is None)
+            ):
+                continue
             accounts = row["accounts"]
             first_day = min(_day(a["reported_on"]) for a in accounts) if accounts else None
             claim = self._ensure(
                 Claim,
                 {"question": row["question"]},
-                {
-                    "version": self.versions.get(version_key or ""),
-                    "provision": self.points.get((version_key, row["provision"])) if row.get("provision") else None,
-                    "event": self.events.get(row.get("event") or ""),
-                },
+                {"version": version, "provision": point, "event": event},
                 day=first_day,
             )
+            if claim is None:
+                continue
             for account in accounts:
+                source = self.sources[account["source"]]
+                if source is None:
+                    continue
                 day = _day(account["reported_on"])
                 self._ensure(
                     Account,
@@ -231,10 +287,11 @@ class DemoLoader:
                     {
                         "says": account["says"],
                         "actor": self.actors.get(account.get("actor") or ""),
-                        "source": self.sources[account["source"]],
+                        "source": source,
                         "reported_on": day,
                     },
                     day=day,
+                    formerly=account.get("formerly"),
                 )
 
 

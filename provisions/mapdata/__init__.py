@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ class MapShape:
     dispositions: list[str]
     anchor: str
     pattern: list[str] = field(default_factory=list)  # stripe colours when several dispositions apply
+    control: str = ""  # the current control shares, e.g. "UA 12% / 14.5%" when sources disagree
 
     @property
     def pattern_id(self) -> str:
@@ -109,6 +111,25 @@ class TerritoryMap:
     legend: list[dict[str, str]]
     not_drawn: list[Any]
     about: str
+
+
+def _percent(value: Decimal) -> str:
+    return f"{value.normalize():f}%"
+
+
+def control_label(observations: list[Any]) -> str:
+    """The latest control shares as a short map label: Ukraine's share, each source's
+    differing figure kept (lowest first), e.g. "UA 12% / 14.5%"; Russia's share when no
+    source gives Ukraine's; "" when nothing is on record."""
+    for side, attribute in (("UA", "ukraine_share"), ("RU", "russia_share")):
+        values = []
+        for observation in observations:
+            value = getattr(observation, attribute)
+            if value is not None and value not in values:
+                values.append(value)
+        if values:
+            return f"{side} " + " / ".join(_percent(value) for value in sorted(values))
+    return ""
 
 
 def territory_map(rows: list[Any]) -> TerritoryMap:
@@ -138,6 +159,7 @@ def territory_map(rows: list[Any]) -> TerritoryMap:
             dispositions=[Disposition(value).label for value in dispositions if value in Disposition.values],
             anchor=f"territory-{row.territory.pk}",
             pattern=colors if len(colors) > 1 else [],
+            control=control_label(row.observations),
         )
         shapes.append(shape)
     drawn = {shape.slug for shape in shapes}

@@ -2,6 +2,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from actors.models import Position
 from actors.services import position_record
@@ -62,3 +63,32 @@ def test_recording_a_position_takes_the_version_from_the_point():
     )
     assert position.version == point.version
     assert list(position.sources.all()) == [source]
+
+
+def record_on(day, point=None):
+    return position_record(
+        actor=ActorFactory(),
+        provision=point or ProvisionFactory(),
+        stance="supports",
+        summary="Backs it",
+        taken_on=day,
+        sources=[SourceFactory()],
+    )
+
+
+@pytest.fixture
+def late_evening_utc(monkeypatch):
+    """22:30 UTC on 20 November: already the 21st in Kyiv and Moscow."""
+    moment = datetime.datetime(2025, 11, 20, 22, 30, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+
+
+def test_a_stance_dated_today_in_kyiv_is_accepted_while_it_is_still_yesterday_in_utc(late_evening_utc):
+    assert record_on(datetime.date(2025, 11, 21)).taken_on == datetime.date(2025, 11, 21)
+
+
+def test_a_stance_dated_after_today_everywhere_is_refused(late_evening_utc):
+    with pytest.raises(ValidationError) as error:
+        record_on(datetime.date(2025, 11, 22))
+    assert "taken_on" in error.value.message_dict
+    assert Position.objects.count() == 0

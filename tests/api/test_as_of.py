@@ -1,9 +1,11 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from actors.models import Position
 from history.writing import save_recorded
+from provisions.as_of import provisions_as_of
 from provisions.models import ControlObservation, Provision, TerritorialDisposition, Territory
 from tests.factories import ActorFactory, SourceFactory, VersionFactory
 
@@ -94,6 +96,61 @@ def test_a_malformed_or_future_as_of_is_a_400(api, story, value):
         assert response.status_code == 400 and "as_of" in response.json(), (url, value)
 
 
-def test_as_of_with_search_or_ordering_is_a_400(api, story):
-    assert api.get("/api/v1/provisions/", {"as_of": "2025-11-22", "search": "title"}).status_code == 400
-    assert api.get("/api/v1/positions/", {"as_of": "2025-11-22", "ordering": "id"}).status_code == 400
+def test_as_of_combines_with_search_over_the_past_text(api, story):
+    point = story["point"]
+    found = api.get("/api/v1/provisions/", {"as_of": "2025-11-22", "search": "OLD title"}).json()["results"]
+    assert [p["id"] for p in found] == [point.pk]
+    # The title then was "Old title": today's words do not match the past record.
+    assert api.get("/api/v1/provisions/", {"as_of": "2025-11-22", "search": "new"}).json()["count"] == 0
+    assert api.get("/api/v1/provisions/", {"as_of": "2025-11-24", "search": "new"}).json()["count"] == 1
+
+
+def test_as_of_combines_with_ordering(api, story):
+    params = {"as_of": "2025-11-25", "ordering": "taken_on"}
+    ascending = [p["id"] for p in api.get("/api/v1/positions/", params).json()["results"]]
+    assert ascending == [story["opposed"].pk, story["supports"].pk]
+    descending = [p["id"] for p in api.get("/api/v1/positions/", {**params, "ordering": "-taken_on"}).json()["results"]]
+    assert descending == [story["supports"].pk, story["opposed"].pk]
+
+
+def test_as_of_orders_points_by_number_and_title(api, story):
+    version = story["point"].version
+    ten = save_recorded(Provision(version=version, number="10", title="A point", text="T.", topics=["territory"]))
+    params = {"as_of": timezone.localdate().isoformat()}
+    by_number = api.get("/api/v1/provisions/", {**params, "ordering": "-number"}).json()["results"]
+    assert [p["number"] for p in by_number] == ["21", "10"]
+    by_title = api.get("/api/v1/provisions/", {**params, "ordering": "title"}).json()["results"]
+    assert [p["id"] for p in by_title] == [ten.pk, story["point"].pk]
+
+
+def test_as_of_with_an_unknown_ordering_is_a_400_naming_ordering(api, story):
+    response = api.get("/api/v1/territories/", {"as_of": "2025-11-22", "ordering": "colour"})
+    assert response.status_code == 400 and "ordering" in response.json()
+
+
+def test_as_of_plan_status_and_number_filters_narrow_the_points_read_from_history(api, story, monkeypatch):
+    import provisions.api.views as api_views
+
+    other = VersionFactory(dated=datetime.date(2025, 11, 20))
+    save_recorded(Provision(version=other, number="1", title="Other", text="T.", topics=["territory"]))
+    agreed = save_recorded(
+        Provision(version=other, number="2", title="Other", text="T.", topics=["territory"], status="agreed")
+    )
+    read: list[int] = []
+
+    def spy(*args, **kwargs):
+        points = provisions_as_of(*args, **kwargs)
+        read.append(len(points))
+        return points
+
+    monkeypatch.setattr(api_views, "provisions_as_of", spy)
+    params = {"as_of": timezone.localdate().isoformat()}
+    point = story["point"]
+    for extra, expected in (
+        ({"plan": point.version.plan_id}, point),
+        ({"status": "agreed"}, agreed),
+        ({"number": "2", "plan": other.plan_id}, agreed),
+    ):
+        found = api.get("/api/v1/provisions/", {**params, **extra}).json()["results"]
+        assert [p["id"] for p in found] == [expected.pk], extra
+    assert read == [1, 1, 1]

@@ -62,3 +62,42 @@ def test_a_bad_request_in_csv_still_names_the_problem(api, world):
     response = api.get("/api/v1/provisions/", {"format": "csv", "status": "maybe"})
     assert response.status_code == 400
     assert "status" in response.content.decode("utf-8-sig")
+
+
+def test_a_csv_page_says_how_many_rows_match_and_links_the_next_page(api, world):
+    response = api.get("/api/v1/positions/", {"format": "csv", "page_size": 5})
+    assert len(read_csv(response)) == 5
+    assert response["X-Total-Count"] == str(len(world.positions))
+    link = response["Link"]
+    assert link.startswith("<http") and link.endswith('>; rel="next"')
+    next_url = link[1 : link.index(">")]
+    assert "page=2" in next_url and "format=csv" in next_url
+    following = api.get(next_url)
+    assert len(read_csv(following)) == 5 and 'rel="prev"' in following["Link"]
+
+
+def test_the_last_csv_page_has_no_next_link(api, world):
+    response = api.get("/api/v1/provisions/", {"format": "csv"})
+    assert response["X-Total-Count"] == "6"
+    assert "Link" not in response
+
+
+def test_the_change_feed_csv_links_the_next_page_only_while_more_follow(api, world):
+    first = api.get("/api/v1/changes/", {"format": "csv", "page_size": 2})
+    assert 'rel="next"' in first["Link"] and "after=" in first["Link"]
+    last = api.get("/api/v1/changes/", {"format": "csv", "page_size": 500, "after": 0})
+    assert "Link" not in last
+
+
+def test_a_formula_in_the_first_item_of_a_joined_list_is_quoted(api, world):
+    territory = world.territories[0]
+    territory.name = '=HYPERLINK("http://evil.example","click")'
+    territory.save()
+    rows = read_csv(api.get("/api/v1/provisions/", {"format": "csv", "version": world.new.pk}))
+    cells = [row["territories"] for row in rows if "HYPERLINK" in row["territories"]]
+    assert cells and all(cell.startswith("'=HYPERLINK") for cell in cells)
+
+
+def test_flatten_quotes_a_joined_list_that_starts_like_a_formula():
+    assert flatten({"tags": ["=1+1", "fine"]}) == {"tags": "'=1+1; fine"}
+    assert flatten({"tags": ["fine", "=1+1"]}) == {"tags": "fine; =1+1"}

@@ -167,3 +167,29 @@ def test_ordering_by_number_descending_and_by_title(api, world):
         p["title"] for p in results(api.get("/api/v1/provisions/", {"version": world.old.pk, "ordering": "title"}))
     ]
     assert titles == sorted(titles)
+
+
+def test_page_last_gives_the_last_page(api, world):
+    body = api.get("/api/v1/provisions/", {"page_size": 4, "page": "last"}).json()
+    assert len(body["results"]) == 2 and body["next"] is None and body["previous"] is not None
+    assert [p["id"] for p in body["results"]] == [
+        p["id"] for p in results(api.get("/api/v1/provisions/", {"page_size": 4, "page": 2}))
+    ]
+
+
+def test_page_last_of_an_empty_list_is_an_empty_first_page(api, world):
+    body = api.get("/api/v1/provisions/", {"number": "99", "page": "last"}).json()
+    assert body["count"] == 0 and body["results"] == []
+
+
+@pytest.mark.parametrize("resource", ["provisions", "positions", "changes"])
+def test_an_unknown_format_is_a_400_naming_format(api, world, resource):
+    response = api.get(f"/api/v1/{resource}/", {"format": "xml"})
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert "format" in response.json() and "csv" in response.json()["format"][0]
+
+
+def test_an_unknown_format_on_a_detail_is_a_400_too(api, world):
+    response = api.get(f"/api/v1/provisions/{world.new_points[0].pk}/", {"format": "xml"})
+    assert response.status_code == 400 and "format" in response.json()

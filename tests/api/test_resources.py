@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from tests.factories import EventFactory, PositionFactory, VersionFactory
+from tests.factories import ActorFactory, EventFactory, PositionFactory, SourceFactory, VersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +94,53 @@ def test_territories_carry_their_control_observations_newest_first(api, world):
 def test_cors_is_off_by_default(api, world):
     response = api.get("/api/v1/provisions/", HTTP_ORIGIN="https://elsewhere.example")
     assert "Access-Control-Allow-Origin" not in response.headers
+
+
+BOOLEAN_FILTERS = [("positions", "current"), ("actors", "is_principal")]
+
+
+@pytest.mark.parametrize(("resource", "param"), BOOLEAN_FILTERS)
+@pytest.mark.parametrize("value", ["maybe", "yes", "2", "truthy"])
+def test_a_boolean_filter_refuses_anything_but_true_or_false(api, world, resource, param, value):
+    response = api.get(f"/api/v1/{resource}/", {param: value})
+    assert response.status_code == 400
+    assert param in response.json(), response.json()
+
+
+@pytest.mark.parametrize(("resource", "param"), BOOLEAN_FILTERS)
+def test_a_boolean_filter_takes_true_false_1_and_0(api, world, resource, param):
+    ActorFactory(is_principal=False)
+    counts = {value: api.get(f"/api/v1/{resource}/", {param: value}).json()["count"] for value in ("true", "1")}
+    falses = {value: api.get(f"/api/v1/{resource}/", {param: value}).json()["count"] for value in ("False", "0")}
+    assert len(set(counts.values())) == 1 and len(set(falses.values())) == 1
+    everything = api.get(f"/api/v1/{resource}/").json()["count"]
+    assert counts["true"] + falses["0"] == everything and counts["true"] > 0 and falses["0"] > 0
+
+
+def test_is_principal_false_lists_only_the_other_actors(api, world):
+    other = ActorFactory(is_principal=False)
+    assert [a["id"] for a in results(api.get("/api/v1/actors/", {"is_principal": "false"}))] == [other.pk]
+
+
+@pytest.mark.parametrize(
+    ("resource", "param"),
+    [
+        ("positions", "taken_on_after"),
+        ("positions", "taken_on_before"),
+        ("sources", "published_after"),
+        ("sources", "published_before"),
+        ("events", "occurred_on_after"),
+        ("events", "occurred_on_before"),
+    ],
+)
+def test_a_malformed_date_bound_is_a_400_naming_the_parameter_sent(api, world, resource, param):
+    response = api.get(f"/api/v1/{resource}/", {param: "2025-02-30"})
+    assert response.status_code == 400
+    assert list(response.json()) == [param]
+
+
+def test_sources_filter_by_publication_dates(api, world):
+    early = SourceFactory(published_on=datetime.date(2024, 1, 5))
+    SourceFactory(published_on=datetime.date(2025, 6, 1))
+    found = results(api.get("/api/v1/sources/", {"published_after": "2024-01-05", "published_before": "2024-01-05"}))
+    assert [s["id"] for s in found] == [early.pk]

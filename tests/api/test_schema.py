@@ -136,3 +136,46 @@ def test_real_responses_of_every_list_and_detail_match_the_schema(wsgi_schema):
         )
         checked += 1
     assert checked == 17
+
+
+def _parameters(schema: dict, path: str, method: str = "get") -> dict[str, dict]:
+    return {param["name"]: param for param in schema["paths"][path][method].get("parameters", [])}
+
+
+def test_the_actor_and_stance_filters_of_provisions_have_types(schema):
+    params = _parameters(schema, "/api/v1/provisions/")
+    assert params["actor"]["schema"] == {"type": "string"}
+    assert params["stance"]["schema"] == {"type": "string", "enum": sorted(Stance.values)}
+
+
+def test_boolean_filters_are_documented_as_booleans(schema):
+    assert _parameters(schema, "/api/v1/positions/")["current"]["schema"] == {"type": "boolean"}
+    assert _parameters(schema, "/api/v1/actors/")["is_principal"]["schema"] == {"type": "boolean"}
+
+
+def test_the_etag_header_and_conditional_requests_are_documented(schema):
+    detail = schema["paths"]["/api/v1/provisions/{id}/"]
+    assert "If-None-Match" in _parameters(schema, "/api/v1/provisions/{id}/")
+    assert {"ETag"} <= set(detail["get"]["responses"]["200"]["headers"])
+    assert {"ETag"} <= set(detail["get"]["responses"]["304"]["headers"])
+    for method in ("put", "patch", "delete"):
+        assert "If-Match" in _parameters(schema, "/api/v1/provisions/{id}/", method)
+        assert "412" in detail[method]["responses"]
+    assert "ETag" in detail["patch"]["responses"]["200"]["headers"]
+    assert "ETag" in schema["paths"]["/api/v1/plans/"]["post"]["responses"]["201"]["headers"]
+
+
+def test_conditional_requests_are_not_documented_where_they_are_not_honoured(schema):
+    webhook = schema["paths"]["/api/v1/webhooks/{id}/"]
+    assert "If-Match" not in _parameters(schema, "/api/v1/webhooks/{id}/", "patch")
+    assert "412" not in webhook["patch"]["responses"] and "304" not in webhook["get"]["responses"]
+    assert "304" not in schema["paths"]["/api/v1/versions/{id}/compare/{other_id}/"]["get"]["responses"]
+
+
+def test_csv_bodies_are_documented_as_text_with_paging_headers(schema):
+    listing = schema["paths"]["/api/v1/provisions/"]["get"]["responses"]["200"]
+    assert listing["content"]["text/csv"]["schema"]["type"] == "string"
+    assert {"X-Total-Count", "Link"} <= set(listing["headers"])
+    detail = schema["paths"]["/api/v1/provisions/{id}/"]["get"]["responses"]["200"]
+    assert detail["content"]["text/csv"]["schema"]["type"] == "string"
+    assert "$ref" in detail["content"]["application/json"]["schema"]

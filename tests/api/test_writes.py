@@ -184,3 +184,65 @@ def test_a_wrong_token_is_a_401(world):
 def test_malformed_json_is_a_400(editor_api, world):
     response = editor_api.generic("POST", "/api/v1/plans/", "{not json", content_type="application/json")
     assert response.status_code == 400 and "detail" in response.json()
+
+
+def test_the_etag_read_through_one_host_name_is_valid_through_another(editor_api, world):
+    url = f"/api/v1/provisions/{world.new_points[0].pk}/"
+    etag = editor_api.get(url, HTTP_HOST="localhost").headers["ETag"]
+    # Another host name and scheme (as behind a TLS-terminating proxy): same record, same ETag.
+    assert editor_api.get(url, HTTP_HOST="127.0.0.1", secure=True).headers["ETag"] == etag
+    response = editor_api.patch(
+        url, {"title": "Via another host"}, format="json", HTTP_HOST="127.0.0.1", HTTP_IF_MATCH=etag
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_the_etag_still_moves_when_a_field_of_the_point_changes(editor_api, world):
+    url = f"/api/v1/provisions/{world.new_points[0].pk}/"
+    before = editor_api.get(url).headers["ETag"]
+    after = editor_api.patch(url, {"title": "Changed"}, format="json").headers["ETag"]
+    assert after != before
+
+
+def test_a_weak_if_match_is_refused_with_412(editor_api, world):
+    point = world.new_points[0]
+    url = f"/api/v1/provisions/{point.pk}/"
+    etag = editor_api.get(url).headers["ETag"]
+    response = editor_api.patch(url, {"title": "Weakly matched"}, format="json", HTTP_IF_MATCH=f"W/{etag}")
+    assert response.status_code == 412
+    point.refresh_from_db()
+    assert point.title != "Weakly matched"
+
+
+def test_a_weak_if_none_match_still_gives_304(api, world):
+    url = f"/api/v1/provisions/{world.new_points[0].pk}/"
+    etag = api.get(url).headers["ETag"]
+    assert api.get(url, HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
+
+
+def test_an_empty_patch_records_no_change(editor_api, world):
+    point = world.new_points[0]
+    url = f"/api/v1/provisions/{point.pk}/"
+    etag = editor_api.get(url).headers["ETag"]
+    before = (Change.objects.count(), point.history.count())
+    response = editor_api.patch(url, {}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200 and response.headers["ETag"] == etag
+    assert (Change.objects.count(), point.history.count()) == before
+
+
+def test_a_patch_repeating_the_current_values_records_no_change(editor_api, world):
+    position = world.positions[0]
+    url = f"/api/v1/positions/{position.pk}/"
+    current = editor_api.get(url).json()
+    before = Change.objects.count()
+    payload = {"stance": current["stance"], "sources": current["sources"], "actor": current["actor"]}
+    assert editor_api.patch(url, payload, format="json").status_code == 200
+    assert Change.objects.count() == before
+
+
+def test_a_patch_changing_only_a_many_to_many_field_is_recorded(editor_api, world):
+    position = world.positions[0]
+    before = Change.objects.count()
+    response = editor_api.patch(f"/api/v1/positions/{position.pk}/", {"sources": [world.sources[2].pk]}, format="json")
+    assert response.status_code == 200 and response.json()["sources"] == [world.sources[2].pk]
+    assert Change.objects.count() > before

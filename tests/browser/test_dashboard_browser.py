@@ -27,6 +27,28 @@ def test_overview_matrix_cell_leads_to_the_point(page):
     shoot(page, "point")
 
 
+def inside(inner: dict, outer: dict) -> bool:
+    return (
+        inner["x"] >= outer["x"] - 0.5
+        and inner["y"] >= outer["y"] - 0.5
+        and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+        and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + 0.5
+    )
+
+
+@pytest.mark.parametrize("row", ["first", "last"])
+def test_matrix_tips_of_the_corner_cells_are_not_clipped_by_the_scrolling_box(page, row):
+    page.goto(page.base + "/")
+    scroller = page.locator(".table-scroll:has(table.matrix)")
+    for column in (0, -1):
+        cell = page.locator(f"table.matrix tbody tr:{row}-child td.cell").nth(column)
+        cell.locator("a").focus()
+        tip = cell.locator(".tip")
+        assert tip.is_visible()
+        assert inside(tip.bounding_box(), scroller.bounding_box()), (row, column)
+    shoot(page, f"matrix-tip-{row}-row")
+
+
 def test_filter_changes_the_url_and_the_list(page):
     page.goto(page.base + "/provisions/")
     page.get_by_label("Topic").select_option("nuclear")
@@ -34,6 +56,22 @@ def test_filter_changes_the_url_and_the_list(page):
     page.wait_for_url(re.compile(r"topic=nuclear"))
     assert page.locator("#results-title").inner_text().startswith("3 of 28")
     shoot(page, "points-filtered")
+
+
+def test_filter_bar_buttons_and_fields_line_up(page):
+    page.goto(page.base + "/provisions/?topic=nuclear")
+    apply, clear = page.get_by_role("button", name="Apply filters"), page.get_by_role("link", name="Clear", exact=True)
+    heights = {round(apply.bounding_box()["height"]), round(clear.bounding_box()["height"])}
+    heights.add(round(page.get_by_label("Topic").bounding_box()["height"]))
+    assert len(heights) == 1, heights  # one line each, same height as the fields
+
+
+@pytest.mark.parametrize("path", ["/", "/provisions/", "/actors/", "/convergence/", "/territories/"])
+def test_pages_leave_room_under_the_nav_and_fit_a_320px_screen(page, path):
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(page.base + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('main')).paddingTop)") > 10
 
 
 def test_compare_page_opens_from_the_picker(page):
@@ -78,6 +116,49 @@ def test_every_page_renders_without_console_errors(page, path, name, heading):
     assert page.locator("h1").inner_text().startswith(heading)
     assert page.locator("main svg, main table, main article").count() > 0
     shoot(page, name)
+
+
+def test_territory_map_labels_do_not_overlap(page):
+    page.goto(page.base + "/territories/")
+    boxes = [
+        box
+        for box in (t.bounding_box() for t in page.locator("svg.map text.map-label, svg.map text.map-code").all())
+        if box
+    ]
+    assert len(boxes) > 10
+    for index, a in enumerate(boxes):
+        for b in boxes[index + 1 :]:
+            overlap_x = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+            overlap_y = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+            # Text boxes include the glyphs' ascent and descent: stacked lines touch a little.
+            assert overlap_x <= 1 or overlap_y <= 0.5 * min(a["height"], b["height"]), (a, b)
+
+
+def test_printing_opens_every_details_and_closes_them_afterwards(page):
+    make_revision(Version.objects.get(label=DRAFT))
+    page.goto(page.base + "/versions/compare/")
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_url(re.compile(r"/versions/\d+/compare/\d+/"))
+    closed = "document.querySelectorAll('details:not([open])').length"
+    assert page.evaluate(closed) > 0
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate(closed) == 0
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.evaluate(closed) > 0
+
+
+def test_keyboard_users_can_skip_past_the_matrix(page):
+    page.goto(page.base + "/")
+    skip = page.get_by_role("link", name="Skip past the matrix")
+    skip.focus()
+    assert skip.is_visible()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('table.matrix')") is None
+    assert page.evaluate(
+        "document.querySelector('table.matrix').compareDocumentPosition(document.activeElement)"
+        " & Node.DOCUMENT_POSITION_FOLLOWING"
+    )
 
 
 def test_party_page_and_keyboard_navigation(page):

@@ -154,9 +154,12 @@ def test_map_stripes_a_territory_with_several_dispositions_and_lists_those_not_d
         SimpleNamespace(
             territory=SimpleNamespace(slug="donetsk", name="Donetsk oblast", pk=1),
             codes=["demilitarized_zone", "recognized_russian_de_facto"],
+            observations=[],
         ),
-        SimpleNamespace(territory=SimpleNamespace(slug="crimea", name="Crimea", pk=2), codes=[]),
-        SimpleNamespace(territory=SimpleNamespace(slug="kharkiv", name="Kharkiv oblast", pk=3), codes=[]),
+        SimpleNamespace(territory=SimpleNamespace(slug="crimea", name="Crimea", pk=2), codes=[], observations=[]),
+        SimpleNamespace(
+            territory=SimpleNamespace(slug="kharkiv", name="Kharkiv oblast", pk=3), codes=[], observations=[]
+        ),
     ]
     drawn = territory_map(rows)
     donetsk = next(shape for shape in drawn.shapes if shape.slug == "donetsk")
@@ -166,6 +169,50 @@ def test_map_stripes_a_territory_with_several_dispositions_and_lists_those_not_d
     assert donetsk.d.startswith("M") and donetsk.d.endswith("Z")
 
 
+@pytest.mark.parametrize(
+    ("shares", "label"),
+    [
+        ([("14.50", None), ("12.00", "88.00")], "UA 12% / 14.5%"),
+        ([("12.00", "88.00"), ("12.00", None)], "UA 12%"),
+        ([(None, "80.00")], "RU 80%"),
+        ([(None, None)], ""),
+        ([], ""),
+    ],
+)
+def test_map_control_label_gives_each_sources_current_share(shares, label):
+    from decimal import Decimal
+
+    from provisions.mapdata import control_label
+
+    observations = [
+        SimpleNamespace(
+            ukraine_share=Decimal(ua) if ua else None,
+            russia_share=Decimal(ru) if ru else None,
+        )
+        for ua, ru in shares
+    ]
+    assert control_label(observations) == label
+
+
 def test_actor_principal_columns_come_from_the_model(parties):
     assert [a.short_code for a in Record().principal_parties()] == ["US", "RU"]
     assert Actor.objects.principal().count() == 2
+
+
+def contrast(a: str, b: str) -> float:
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_no_stance_dash_is_readable_on_white_and_on_the_whole_version_row():
+    import re
+    from pathlib import Path
+
+    css = (Path(__file__).resolve().parents[2] / "static" / "dashboard" / "dashboard.css").read_text()
+    ink = re.search(r"--none-ink:\s*(#[0-9a-fA-F]{6})", css).group(1)
+    assert contrast(ink, "#ffffff") >= 4.5 and contrast(ink, "#f7f9fc") >= 4.5

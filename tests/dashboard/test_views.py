@@ -44,6 +44,12 @@ def test_overview_shows_each_partys_stance_on_the_version_as_a_whole(client, dra
     assert whole == {"US": "supports", "RU": "unclear", "UA": "opposes", "EU": "mixed"}
 
 
+def test_overview_matrix_has_a_skip_link_past_it_for_keyboard_users(client, draft):
+    body = html(client.get("/"))
+    assert '<a class="skip skip-inline" href="#after-matrix">Skip past the matrix</a>' in body
+    assert body.index('id="after-matrix"') > body.index("</table>", body.index('class="matrix"'))
+
+
 def test_overview_counts_points_by_status_and_topic(client, draft):
     context = client.get("/").context
     assert {t.value: t.count for t in context["statuses"]} == {"proposed": 25, "disputed": 3}
@@ -68,6 +74,29 @@ def test_overview_defaults_to_the_latest_version_with_points_and_switches(client
     assert client.get("/").context["previous"] == draft
 
 
+def test_overview_defaults_to_the_main_plan_not_a_later_counter_proposal(client, draft):
+    from provisions.models import Plan
+
+    answer = Plan.objects.create(name="A later counter-proposal", slug="later-answer", answers=draft.plan)
+    counter = VersionFactory(plan=answer, label="Counter text", dated=datetime.date(2025, 11, 30))
+    ProvisionFactory(version=counter, number="1")
+    response = client.get("/")
+    assert response.context["version"] == draft
+    assert client.get("/", {"version": counter.pk}).context["version"] == counter
+    assert f'<option value="{counter.pk}"' in html(response)  # still in the switcher
+
+
+def test_overview_falls_back_to_a_counter_proposal_when_no_main_plan_has_points(client, db):
+    from provisions.models import Plan
+
+    main = Plan.objects.create(name="Main", slug="main")
+    VersionFactory(plan=main, label="Announced, no text", dated=datetime.date(2025, 11, 20))
+    answer = Plan.objects.create(name="Answer", slug="answer", answers=main)
+    counter = VersionFactory(plan=answer, label="Counter text", dated=datetime.date(2025, 11, 19))
+    ProvisionFactory(version=counter, number="1")
+    assert client.get("/").context["version"] == counter
+
+
 def test_overview_of_a_version_without_points_is_an_empty_state(client, draft):
     counter = Version.objects.get(label="Counter-proposal taken to Ankara")
     response = client.get("/", {"version": counter.pk})
@@ -90,6 +119,31 @@ def test_unknown_version_is_a_404_and_a_malformed_one_a_400(client, draft):
     assert "not a valid version" in html(response)
 
 
+def test_latest_changes_and_timeline_describe_territory_and_control_figure_edits(client, draft, editor):
+    from history.writing import save_recorded
+    from provisions.models import ControlObservation
+
+    donbas = Territory.objects.get(slug="donbas")
+    donbas.name = "Donbas region"
+    save_recorded(donbas, user=editor)
+    figure = ControlObservation.objects.filter(territory=donbas).first()
+    figure.note = "Checked again."
+    save_recorded(figure, user=editor)
+    response = client.get("/")
+    assert response.status_code == 200
+    labels = [item.label for item in response.context["changes"]]
+    assert "Territory: Donbas region" in labels and "Control figures: Donbas region" in labels
+    edits = [e.title for e in client.get("/timeline/").context["entries"] if e.kind == "edit"]
+    assert "Territory: Donbas region" in edits and "Control figures: Donbas region" in edits
+
+
+def test_overview_as_of_a_day_when_only_territories_were_recorded(client, draft):
+    # The demo records the territories before any plan: their creation is the latest change.
+    response = client.get("/", {"as_of": "2025-08-01"})
+    assert response.status_code == 200
+    assert any(item.label.startswith("Territory: ") for item in response.context["changes"])
+
+
 # --- As of ---------------------------------------------------------------------------------
 
 
@@ -99,7 +153,7 @@ def test_as_of_shows_a_banner_with_a_link_back_to_today(client, draft):
     assert "Back to today" in body
 
 
-@pytest.mark.parametrize("value", ["2025-13-01", "yesterday", "2999-01-01"])
+@pytest.mark.parametrize("value", ["2025-13-01", "yesterday", "2999-01-01", "20251120"])
 def test_a_malformed_or_future_as_of_is_a_400_with_a_clear_message(client, draft, value):
     for url in ["/", "/provisions/", "/territories/", "/timeline/", "/convergence/", "/actors/"]:
         response = client.get(url, {"as_of": value})
@@ -216,6 +270,49 @@ def test_points_list_filters_live_in_the_url_of_the_form(client, draft):
     assert 'method="get"' in body
 
 
+def test_points_list_filters_by_a_party_outside_the_matrix_and_shows_its_column(client, draft):
+    turkey = Actor.objects.get(slug="turkey")
+    Position.objects.create(
+        actor=turkey,
+        version=draft,
+        provision=point(draft, "2"),
+        stance="supports",
+        summary="Ankara backs it.",
+        taken_on=datetime.date(2025, 11, 22),
+    )
+    response = client.get("/provisions/", {"version": draft.pk, "party": turkey.pk, "stance": "supports"})
+    assert response.status_code == 200
+    assert numbers(response) == ["2"]
+    assert response.context["matrix"].parties[-1] == turkey
+    assert "and Turkey’s current stance" in html(response)
+
+
+def test_points_list_filters_by_a_persons_own_stances(client, draft):
+    zelensky = Actor.objects.get(slug="volodymyr-zelensky")
+    Position.objects.create(
+        actor=zelensky,
+        version=draft,
+        provision=point(draft, "3"),
+        stance="conditional",
+        summary="If…",
+        taken_on=datetime.date(2025, 11, 22),
+    )
+    response = client.get("/provisions/", {"version": draft.pk, "party": zelensky.pk, "stance": "conditional"})
+    assert response.status_code == 200
+    assert numbers(response) == ["3"]
+
+
+def test_every_points_link_on_a_party_page_is_accepted_by_the_filter(client, draft):
+    import re
+
+    for actor in Actor.objects.all():
+        body = html(client.get(actor.get_absolute_url()))
+        links = set(re.findall(r'href="(/provisions/\?[^"]+)"', body))
+        assert links, actor.name
+        for link in links:
+            assert client.get(link.replace("&amp;", "&")).status_code == 200, (actor.name, link)
+
+
 def test_points_list_rejects_unknown_filter_values_with_a_400(client, draft):
     for params in ({"topic": "zzz"}, {"party": "999999"}, {"stance": "loves"}, {"territory": "atlantis"}):
         response = client.get("/provisions/", params)
@@ -260,7 +357,7 @@ def test_point_page_shows_text_status_territories_stances_and_sources(client, dr
         "UA": "opposes",
         "EU": "none",
     }
-    seed = Source.objects.get(publisher__startswith="Seed article")
+    seed = Source.objects.get(publisher="Translated news report")
     assert reverse("provisions:source_detail", args=[seed.pk]) in body
 
 
@@ -301,8 +398,10 @@ def test_point_page_shows_the_history_of_edits_with_a_diff(client, draft, editor
 def test_point_page_shows_lineage_with_word_diffs(client, draft, revision):
     six = point(draft, "6")
     detail = client.get(six.get_absolute_url()).context["detail"]
-    assert [entry.step.provision.version for entry in detail.later] == [revision]
-    assert any(seg.op == "insert" and "800,000" in seg.text for seg in detail.later[0].diff)
+    # Other versions (counter-proposals in the demo) may derive from point 6 as well.
+    later = {entry.step.provision.version: entry for entry in detail.later}
+    assert revision in later
+    assert any(seg.op == "insert" and "800,000" in seg.text for seg in later[revision].diff)
     reworded = point(revision, "2")
     back = client.get(reworded.get_absolute_url()).context["detail"].earlier
     assert [entry.step.provision.number for entry in back] == ["6"]
@@ -321,7 +420,8 @@ def test_point_page_marks_a_link_the_importer_proposed_until_an_editor_confirms_
 
 
 def test_point_page_of_a_point_with_no_stance(client, draft):
-    body = html(client.get(point(draft, "28").get_absolute_url()))
+    lone = ProvisionFactory(version=draft, number="99", title="A point nobody mentions")
+    body = html(client.get(lone.get_absolute_url()))
     assert "No party or person has a stance on this point on record." in body
     assert "No earlier or later version of this point is linked." in body
 
@@ -371,6 +471,14 @@ def test_compare_as_of_a_date_uses_the_texts_of_that_date(client, draft, revisio
     assert before.status_code == 404  # the revision was not on record yet
 
 
+def test_compare_of_a_version_with_itself_shows_every_point_unchanged(client, draft):
+    response = client.get(reverse("provisions:version_compare", args=[draft.pk, draft.pk]))
+    assert response.status_code == 200
+    counts = response.context["comparison"].counts
+    assert counts["unchanged"] == draft.provisions.count() and counts["added"] == counts["removed"] == 0
+    assert "compares the version with itself" in html(response)
+
+
 def test_compare_with_an_unknown_version_is_a_404(client, draft):
     assert client.get(reverse("provisions:version_compare", args=[draft.pk, 99999])).status_code == 404
 
@@ -389,6 +497,7 @@ def test_territories_map_and_table(client, draft):
     assert {str(o.ukraine_share) for o in rows["donbas"].observations} == {"12.00", "14.50"}
     assert "stripes-donetsk" in body  # two dispositions: striped
     assert "Ukraine 12%" in body and "Ukraine 14.5%" in body
+    assert ">UA 12% / 14.5%</text>" in body  # the current control shares on the map
 
 
 def test_territories_of_a_version_without_points(client, draft):
@@ -440,6 +549,16 @@ def test_person_page_counts_their_own_stances(client, draft):
     assert profile.summary.counts["none"] == 28
 
 
+def test_party_page_without_a_stance_on_any_point_says_so_instead_of_an_empty_table(client, draft):
+    from tests.factories import ActorFactory
+
+    newcomer = ActorFactory(name="Newcomer state", kind="state")
+    body = html(client.get(newcomer.get_absolute_url(), {"version": draft.pk}))
+    section = body.split('id="points"')[1].split("</section>")[0]
+    assert "<table" not in section
+    assert "Newcomer state has no stance on record on any point of the 28-point draft" in section
+
+
 def test_unknown_party_is_a_404(client, draft):
     assert client.get("/actors/99999/").status_code == 404
 
@@ -472,6 +591,13 @@ def test_timeline_filters_by_party_including_the_people_who_speak_for_it(client,
     assert "Zelensky meets Erdoğan" not in titles
 
 
+def test_timeline_of_a_person_selects_them_in_the_party_picker(client, draft):
+    zelensky = Actor.objects.get(slug="volodymyr-zelensky")
+    body = html(client.get("/timeline/", {"party": zelensky.pk}))
+    assert f'<option value="{zelensky.pk}" selected>Volodymyr Zelensky</option>' in body
+    assert '<option value="" selected>' not in body
+
+
 def test_timeline_with_an_unknown_party_is_a_404(client, draft):
     assert client.get("/timeline/", {"party": 99999}).status_code == 404
 
@@ -486,6 +612,35 @@ def test_atom_feed_of_the_timeline(client, draft):
     narrowed = html(client.get(reverse("provisions:timeline_feed"), {"party": russia.pk}))
     assert "Zelensky meets Erdoğan" not in narrowed and "for Russia" in narrowed
     assert client.get(reverse("provisions:timeline_feed"), {"party": "x"}).status_code == 404
+
+
+def test_atom_feed_entries_each_carry_an_updated_date(client, draft):
+    body = html(client.get(reverse("provisions:timeline_feed")))
+    entries = body.count("<entry>")
+    assert entries > 0
+    assert body.count("<updated>") == entries + 1  # the feed's own, and one per entry
+
+
+def test_timeline_pages_to_older_entries_instead_of_stopping_silently(client, draft, monkeypatch):
+    from provisions import dashboard
+
+    everything = client.get("/timeline/").context["entries"]
+    monkeypatch.setattr(dashboard, "TIMELINE_PAGE", 5)
+    first = client.get("/timeline/")
+    assert first.context["entries"] == everything[:5]
+    assert "Older entries" in html(first) and "page=2" in html(first)
+    second = client.get("/timeline/", {"page": 2})
+    assert second.context["entries"] == everything[5:10]
+    assert "Newer entries" in html(second)
+    last = client.get("/timeline/", {"page": (len(everything) + 4) // 5})
+    assert "These are the oldest entries." in html(last)
+
+
+@pytest.mark.parametrize("value", ["0", "x"])
+def test_timeline_with_a_bad_page_is_a_400(client, draft, value):
+    response = client.get("/timeline/", {"page": value})
+    assert response.status_code == 400
+    assert "not a valid page" in html(response)
 
 
 # --- Convergence ---------------------------------------------------------------------------
@@ -516,7 +671,7 @@ def test_convergence_empty_states(client, draft):
 
 
 def test_source_page_lists_what_cites_it(client, draft):
-    seed = Source.objects.get(publisher__startswith="Seed article")
+    seed = Source.objects.get(publisher="Translated news report")
     response = client.get(reverse("provisions:source_detail", args=[seed.pk]))
     assert response.status_code == 200
     citations = response.context["citations"]
@@ -525,7 +680,7 @@ def test_source_page_lists_what_cites_it(client, draft):
 
 
 def test_source_with_a_url_links_to_the_original(client, draft):
-    seed = Source.objects.get(publisher__startswith="Seed article")
+    seed = Source.objects.get(publisher="Translated news report")
     Source.objects.filter(pk=seed.pk).update(url="https://example.org/seed")
     body = html(client.get(point(draft, "21").get_absolute_url()))
     assert 'href="https://example.org/seed"' in body

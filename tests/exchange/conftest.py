@@ -64,6 +64,9 @@ def celery_settings(**overrides: Any) -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def eager_celery(request: pytest.FixtureRequest) -> Iterator[None]:
     """Tasks run inline, whatever the environment says (CI sets a broker URL)."""
+    from exchange.services import _inline_failures
+
+    _inline_failures.clear()  # no test inherits another's failed receivers
     if request.node.get_closest_marker("integration"):
         yield
         return

@@ -349,3 +349,91 @@ def test_import_version_refuses_bad_input_in_one_line(draft_28, args, message):
         call_command("import_version", *args, *extra)
     assert "\n" not in str(error.value)
     assert Version.objects.count() == versions
+
+
+# --- A job never stays "running" ---------------------------------------------
+
+
+def test_the_sweep_fails_an_import_killed_by_its_hard_time_limit(draft_28, settings):
+    job = services.import_job_record(plan=draft_28.plan, label="Slow", dated=datetime.date(2025, 11, 23), text="1. A.")
+    started = timezone.now() - timedelta(seconds=settings.IMPORT_TASK_TIME_LIMIT + services.STALLED_GRACE_SECONDS + 5)
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=started)
+    fresh = services.import_job_record(plan=draft_28.plan, label="Fresh", dated=datetime.date(2025, 11, 23), text="1.")
+    ImportJob.objects.filter(pk=fresh.pk).update(status=JobStatus.RUNNING, started_at=timezone.now())
+    assert services.jobs_fail_stalled() == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED and job.finished_at is not None
+    assert "past its time limit" in job.error and "Nothing was created" in job.error
+    assert ImportJob.objects.get(pk=fresh.pk).status == JobStatus.RUNNING
+
+
+def test_the_stalled_job_sweep_is_in_the_beat_schedule(settings):
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["fail-stalled-jobs"]
+    assert entry["task"] == "exchange.tasks.fail_stalled_jobs" and entry["task"] in app.tasks
+
+
+def test_two_imports_racing_for_one_label_say_the_label_is_taken(draft_28, monkeypatch):
+    from django.db import IntegrityError
+
+    from provisions import importing
+
+    job = services.import_job_record(plan=draft_28.plan, label="Race", dated=datetime.date(2025, 11, 23), text="1. A.")
+
+    def lose_the_race(**kwargs):  # the other import committed between our check and our insert
+        raise IntegrityError("UNIQUE constraint failed: provisions_version.plan_id, provisions_version.label")
+
+    import_text(plan=draft_28.plan, label="Race", dated=datetime.date(2025, 11, 23), text="1. The other import.")
+    monkeypatch.setattr(importing, "create_imported_version", lose_the_race)
+    services.import_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert (
+        job.error
+        == f"“{draft_28.plan}” already has a version labelled “Race” (created meanwhile). Nothing was created."
+    )
+
+
+@pytest.mark.parametrize(
+    ("label", "message"),
+    [
+        ("   ", "Label: Give the new version a label."),
+        ("x" * 201, "Label: A label has at most 200 characters; this one has 201."),
+    ],
+)
+def test_import_version_refuses_a_blank_or_too_long_label_in_one_line(draft_28, label, message):
+    versions, jobs = Version.objects.count(), ImportJob.objects.count()
+    with pytest.raises(CommandError) as error:
+        call_command(
+            "import_version",
+            fixture_path("counter_proposal.md"),
+            "--plan=us-plan",
+            f"--label={label}",
+            "--date=2025-11-24",
+        )
+    assert str(error.value) == message
+    assert (Version.objects.count(), ImportJob.objects.count()) == (versions, jobs)
+
+
+def test_an_imported_version_is_published_when_its_import_is_published_not_before(
+    draft_28, editor, receiver, django_capture_on_commit_callbacks
+):
+    from exchange.choices import WebhookEvent
+    from exchange.models import WebhookDelivery
+
+    subscription = services.webhook_subscription_create(
+        url=receiver.url, event_kinds=[WebhookEvent.VERSION_PUBLISHED, WebhookEvent.VERSION_CHANGED]
+    )
+    receiver.secret = subscription.secret
+    with django_capture_on_commit_callbacks(execute=True):
+        job = submit(draft_28, fixture_text("revision_19_points.md"))
+    job.refresh_from_db()
+    assert [(r.json["event"], r.json["action"]) for r in receiver.received] == [("version.changed", "created")]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.import_job_publish(job=job, user=editor)
+    published = receiver.received[-1].json
+    assert published["event"] == "version.published" and published["record_id"] == job.version_id
+    assert published["data"]["status"] == "proposed"
+    assert WebhookDelivery.objects.filter(event="version.published").count() == 1
+    assert job.version.history.first().history_user == editor

@@ -306,3 +306,33 @@ def test_a_revised_version_dated_later_than_the_import_is_refused(db):
     with pytest.raises(ValidationError, match="earlier version"):
         import_text(plan=later.plan, label="Early", dated=datetime.date(2025, 11, 1), text="1. One.", revises=later)
     assert Version.objects.filter(plan=later.plan).count() == 1
+
+
+# --- Edge cases: lists inside points, wrapped numbers, roman items -------------
+
+
+def test_roman_items_under_a_lettered_sub_point_stay_in_its_text():
+    draft = parse_draft(
+        "10. Guarantees:\na) The guarantor will:\n(i) monitor the line;\n(ii) report breaches.\nb) Sanctions return.\n"
+    )
+    assert [p.number for p in draft.points] == ["10", "10a", "10b"]
+    assert "(i) monitor the line;" in draft.points[1].text and "(ii) report breaches." in draft.points[1].text
+
+
+def test_an_inner_numbered_list_restarting_at_1_is_text_of_its_point():
+    draft = parse_draft("1. First.\n2. Steps:\n1) ceasefire;\n2) exchange;\n3) elections.\n3. Third.\n")
+    assert [p.number for p in draft.points] == ["1", "2", "3"]
+    assert "1) ceasefire;" in draft.points[1].text and "3) elections." in draft.points[1].text
+    assert draft.points[2].text == "Third."
+
+
+def test_a_wrapped_line_starting_with_a_lower_number_is_a_continuation():
+    draft = parse_draft("11. Forces will be capped for at least\n5. years after signature.\n12. Next.\n")
+    assert [p.number for p in draft.points] == ["11", "12"]
+    assert "at least 5. years after signature." in draft.points[0].text.replace("\n\n", " ")
+
+
+def test_numbers_going_down_after_a_full_sentence_are_kept_with_a_warning():
+    draft = parse_draft("1. One.\n7. Seven.\n5. Five.\n")
+    assert [p.number for p in draft.points] == ["1", "7", "5"]
+    assert "Point 5 (line 3) comes after point 7: check the order." in draft.warnings

@@ -52,8 +52,8 @@ def test_a_worker_delivers_signed_webhooks_retries_with_backoff_and_pauses(
     celery_worker_on_redis, receiver, failing_receiver, settings
 ):
     settings.WEBHOOK_RETRY_BASE_SECONDS = 0.2
-    settings.WEBHOOK_MAX_ATTEMPTS = 5
-    settings.WEBHOOK_PAUSE_AFTER_FAILURES = 3
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    settings.WEBHOOK_PAUSE_AFTER_FAILURES = 1
     good = services.webhook_subscription_create(url=receiver.url, event_kinds=[WebhookEvent.PROVISION_CHANGED])
     bad = services.webhook_subscription_create(url=failing_receiver.url, event_kinds=[WebhookEvent.PROVISION_CHANGED])
     receiver.secret, failing_receiver.secret = good.secret, bad.secret
@@ -61,7 +61,7 @@ def test_a_worker_delivers_signed_webhooks_retries_with_backoff_and_pauses(
 
     wait_for(lambda: len(receiver.received) == 1)
     assert receiver.received[0].signature_ok and receiver.received[0].json["record_id"] == point.pk
-    wait_for(lambda: WebhookDelivery.objects.get(subscription=bad).status == DeliveryStatus.SKIPPED)
+    wait_for(lambda: WebhookDelivery.objects.get(subscription=bad).status == DeliveryStatus.FAILED)
     bad.refresh_from_db()
     assert bad.status == SubscriptionStatus.PAUSED
     delivery = WebhookDelivery.objects.get(subscription=bad)

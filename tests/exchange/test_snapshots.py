@@ -10,7 +10,6 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core import serializers
 from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection
@@ -21,7 +20,8 @@ from exchange.choices import SnapshotStatus, SnapshotTrigger
 from exchange.models import Snapshot
 from exchange.queueing import QUEUE_FAILED_MESSAGE
 from exchange.snapshots import SnapshotError, restore_archive, snapshot_models, write_archive
-from provisions.models import Provision
+from history.models import Change
+from provisions.models import Provision, Version
 from provisions.services import provision_update
 from tests.factories import UserFactory
 
@@ -43,11 +43,16 @@ def dataset(demo_data, editor):
 
 
 def everything() -> dict[str, list]:
-    """Every record of every snapshot model (and the named accounts), as Django serializes them."""
-    records = {
-        model._meta.label_lower: json.loads(serializers.serialize("json", model._base_manager.order_by("pk")))
-        for model in snapshot_models()
-    }
+    """Every row of every snapshot table (history tables, the change log and many-to-many tables
+    included) as the database returns it, not through a serializer, and the named accounts."""
+    records = {}
+    for model in snapshot_models():
+        records[model._meta.db_table] = list(model._base_manager.order_by("pk").values())
+        for field in model._meta.many_to_many:
+            # The link rows' own ids mean nothing (the archive keeps each record's list of ids).
+            through = field.remote_field.through
+            pair = [field.m2m_field_name() + "_id", field.m2m_reverse_field_name() + "_id"]
+            records[through._meta.db_table] = sorted(through._base_manager.values_list(*pair))
     records["accounts"] = list(get_user_model().objects.order_by("pk").values_list("pk", "username"))
     return records
 
@@ -79,26 +84,32 @@ def test_the_archive_holds_json_and_csv_per_model_and_a_manifest_with_checksums(
     for name, info in manifest["files"].items():
         assert hashlib.sha256(archive.read(name)).hexdigest() == info["sha256"]
     assert json.loads(archive.read("manifest.json")) == manifest
-    assert manifest["record_counts"]["provisions.provision"] == 28
+    assert manifest["record_counts"]["provisions.provision"] == Provision.objects.count() > 0
     assert datetime.datetime.fromisoformat(manifest["made_at"]).tzinfo is not None
     rows = list(csv.DictReader(io.StringIO(archive.read("csv/provisions.version.csv").decode())))
-    assert len(rows) == 2 and rows[0]["label"] and "sources" in rows[0]
+    assert len(rows) == Version.objects.count() and rows[0]["label"] and "sources" in rows[0]
     accounts = json.loads(archive.read("json/auth.user.json"))
     assert [a["fields"] for a in accounts] == [{"username": "editor"}]  # no password, no e-mail
 
 
 def test_a_snapshot_restores_into_an_empty_database_exactly(dataset):
+    # Microseconds a millisecond format would lose, on a record and on the change log.
+    precise = datetime.datetime(2025, 11, 21, 9, 30, 15, 123456, tzinfo=datetime.UTC)
+    Provision._base_manager.filter(pk=Provision.objects.order_by("pk").first().pk).update(updated_at=precise)
+    Change.objects.filter(pk=Change.objects.order_by("pk").first().pk).update(changed_at=precise)
+    points = Provision.objects.count()
     before = everything()
+    assert any("history" in table for table in before) and before["history_change"]
     buffer = io.BytesIO()
     write_archive(buffer)
     empty_the_database()
     assert Provision.objects.count() == 0
     counts = restore_archive(io.BytesIO(buffer.getvalue()))
-    assert counts["provisions.provision"] == 28 and counts["auth.user"] == 1
+    assert counts["provisions.provision"] == points and counts["auth.user"] == 1
     after = everything()
     assert after.keys() == before.keys()
-    for label in before:
-        assert after[label] == before[label], label
+    for table in before:
+        assert after[table] == before[table], table
     restored = get_user_model().objects.get(username="editor")
     assert not restored.has_usable_password()
 
@@ -154,10 +165,11 @@ def test_restore_snapshot_command_prints_what_it_restored(dataset, tmp_path):
     path = tmp_path / "snap.zip"
     with path.open("wb") as handle:
         write_archive(handle)
+    points = Provision.objects.count()
     empty_the_database()
     out = StringIO()
     call_command("restore_snapshot", str(path), stdout=out)
-    assert "Restored" in out.getvalue() and "provisions.provision: 28" in out.getvalue()
+    assert "Restored" in out.getvalue() and f"provisions.provision: {points}" in out.getvalue()
 
 
 @pytest.mark.parametrize(
@@ -200,7 +212,7 @@ def test_make_snapshot_command_writes_a_ready_snapshot_with_the_zip_checksum(dat
     assert hashlib.sha256(data).hexdigest() == snapshot.sha256 and len(data) == snapshot.size_bytes
     assert snapshot.file.name.startswith("snapshots/accord-snapshot-")
     assert f"SHA-256: {snapshot.sha256}" in out.getvalue()
-    assert snapshot.record_counts["provisions.provision"] == 28
+    assert snapshot.record_counts["provisions.provision"] == Provision.objects.count()
 
 
 def test_running_the_snapshot_task_twice_writes_one_archive(dataset, django_capture_on_commit_callbacks):
@@ -303,7 +315,7 @@ def test_the_api_lists_snapshots_with_checksum_and_download_url(ready_snapshot, 
     api.force_authenticate(editor)
     [item] = api.get("/api/v1/snapshots/").json()["results"]
     assert item["sha256"] == ready_snapshot.sha256 and item["status"] == "ready"
-    assert item["download_url"] == f"http://testserver{ready_snapshot.get_download_url()}"
+    assert item["download_url"] == f"http://testserver/api/v1/snapshots/{ready_snapshot.pk}/download/"
     assert item["total_records"] == ready_snapshot.total_records
     assert api.post("/api/v1/snapshots/", {}).status_code == 405
     api.force_authenticate(None)
@@ -326,3 +338,84 @@ def test_an_editor_starts_a_snapshot_from_the_admin(dataset, editor_client):
 def test_with_the_broker_down_the_admin_says_the_snapshot_could_not_be_queued(dataset, dead_broker, editor_client):
     response = editor_client.post(reverse("admin:exchange_snapshot_make"), follow=True)
     assert QUEUE_FAILED_MESSAGE in response.content.decode()
+
+
+@pytest.fixture
+def token_api(editor):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}")
+    return api
+
+
+@pytest.mark.parametrize("accept", ["*/*", "application/zip", "application/json"])
+def test_the_api_download_url_works_with_a_token(ready_snapshot, token_api, accept):
+    [item] = token_api.get("/api/v1/snapshots/").json()["results"]
+    response = token_api.get(item["download_url"], HTTP_ACCEPT=accept)
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/zip"
+    data = b"".join(response.streaming_content)
+    assert hashlib.sha256(data).hexdigest() == ready_snapshot.sha256 == response["X-Checksum-SHA256"]
+
+
+def test_the_api_download_is_refused_to_anonymous_clients_and_non_editors(ready_snapshot):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    url = f"/api/v1/snapshots/{ready_snapshot.pk}/download/"
+    api = APIClient()
+    assert api.get(url).status_code == 401
+    api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    assert api.get(url).status_code == 403
+
+
+def test_the_api_download_of_an_unfinished_snapshot_is_a_json_404(token_api):
+    queued = Snapshot.objects.create()
+    response = token_api.get(f"/api/v1/snapshots/{queued.pk}/download/")
+    assert response.status_code == 404 and "not ready" in response.json()["detail"]
+    assert token_api.get("/api/v1/snapshots/").json()["results"][0]["download_url"] is None
+
+
+# --- A snapshot never stays "running" ----------------------------------------
+
+
+def test_an_unexpected_error_marks_the_snapshot_failed_with_the_reason(dataset, monkeypatch):
+    from exchange import snapshots
+
+    def explode(target):
+        raise RuntimeError("serializer on fire")
+
+    monkeypatch.setattr(snapshots, "write_archive", explode)
+    snapshot = Snapshot.objects.create()
+    services.snapshot_run(snapshot_id=snapshot.pk)
+    snapshot.refresh_from_db()
+    assert snapshot.status == SnapshotStatus.FAILED
+    assert snapshot.error.startswith("Unexpected error (RuntimeError: serializer on fire)")
+
+
+def test_the_lease_of_a_running_snapshot_counts_from_its_start_not_its_creation(dataset):
+    from django.utils import timezone
+
+    long_ago = timezone.now() - datetime.timedelta(days=1)
+    snapshot = Snapshot.objects.create()
+    Snapshot.objects.filter(pk=snapshot.pk).update(
+        status=SnapshotStatus.RUNNING, created_at=long_ago, started_at=timezone.now()
+    )
+    assert services.snapshot_run(snapshot_id=snapshot.pk).status == SnapshotStatus.RUNNING  # left to its worker
+    Snapshot.objects.filter(pk=snapshot.pk).update(started_at=long_ago)
+    assert services.snapshot_run(snapshot_id=snapshot.pk).status == SnapshotStatus.READY  # taken over
+
+
+def test_the_sweep_fails_a_snapshot_running_past_its_time_limit(settings):
+    from django.utils import timezone
+
+    snapshot = Snapshot.objects.create()
+    started = timezone.now() - datetime.timedelta(seconds=settings.SNAPSHOT_TASK_TIME_LIMIT + 60)
+    Snapshot.objects.filter(pk=snapshot.pk).update(status=SnapshotStatus.RUNNING, started_at=started)
+    assert services.jobs_fail_stalled() == 0  # within the grace a redelivered task may still take it over
+    Snapshot.objects.filter(pk=snapshot.pk).update(started_at=started - datetime.timedelta(hours=1))
+    assert services.jobs_fail_stalled() == 1
+    snapshot.refresh_from_db()
+    assert snapshot.status == SnapshotStatus.FAILED and "past its time limit" in snapshot.error

@@ -55,14 +55,14 @@ def test_a_version_is_published_when_its_status_becomes_proposed_negotiated_or_a
     version = VersionFactory(status="leaked")
     version.status = status
     save_recorded(version)
-    assert event_for(last_change(version), services._version_status_after) == event
+    assert event_for(last_change(version), services._version_state_after) == event
 
 
 def test_other_version_edits_are_version_changed():
     version = VersionFactory()
     version.summary = "New summary."
     save_recorded(version)
-    assert event_for(last_change(version), services._version_status_after) == WebhookEvent.VERSION_CHANGED
+    assert event_for(last_change(version), services._version_state_after) == WebhookEvent.VERSION_CHANGED
 
 
 # --- Dispatch after commit ---------------------------------------------------
@@ -80,7 +80,9 @@ def test_nothing_is_sent_before_the_transaction_commits(receiver, django_capture
     assert receiver.received[0].json["record_id"] == point.pk
 
 
-def test_each_matching_active_subscription_gets_one_delivery(receiver, django_capture_on_commit_callbacks):
+def test_each_matching_subscription_gets_one_delivery_sent_only_to_active_ones(
+    receiver, django_capture_on_commit_callbacks
+):
     wants_points = subscribe(receiver.url)
     wants_positions = subscribe(receiver.url, [WebhookEvent.POSITION_CHANGED])
     paused = subscribe(receiver.url)
@@ -88,10 +90,14 @@ def test_each_matching_active_subscription_gets_one_delivery(receiver, django_ca
     receiver.secret = wants_points.secret
     with django_capture_on_commit_callbacks(execute=True):
         point = ProvisionFactory()
-    deliveries = WebhookDelivery.objects.all()
-    assert [(d.subscription_id, d.event) for d in deliveries] == [(wants_points.pk, "provision.changed")]
+    deliveries = WebhookDelivery.objects.order_by("subscription_id")
+    assert [(d.subscription_id, d.event, d.status) for d in deliveries] == [
+        (wants_points.pk, "provision.changed", DeliveryStatus.DELIVERED),
+        (paused.pk, "provision.changed", DeliveryStatus.SKIPPED),  # held until it resumes
+    ]
     assert deliveries[0].change == last_change(point)
-    assert not WebhookDelivery.objects.filter(subscription__in=[wants_positions, paused]).exists()
+    assert not WebhookDelivery.objects.filter(subscription=wants_positions).exists()
+    assert len(receiver.received) == 1
 
 
 def test_with_no_subscription_a_write_costs_one_query_after_commit(django_assert_num_queries):
@@ -182,36 +188,72 @@ def test_backoff_is_capped(settings):
     assert [services._backoff(n) for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
 
 
-def test_repeated_failures_pause_the_subscription_and_later_deliveries_are_skipped(failing_receiver, settings):
-    settings.WEBHOOK_PAUSE_AFTER_FAILURES = 3
+def test_failed_attempts_that_will_be_retried_never_pause_a_subscription(failing_receiver, settings):
+    # A burst of changes to a receiver down for a moment: many failed attempts, none given up.
+    settings.WEBHOOK_PAUSE_AFTER_FAILURES = 2
+    settings.WEBHOOK_MAX_ATTEMPTS = 3
+    subscription = subscribe(failing_receiver.url)
+    failing_receiver.secret = subscription.secret
+    burst = [make_delivery(subscription) for _ in range(5)]
+    for delivery in burst:
+        services.webhook_deliver(delivery_id=delivery.pk)
+        services.webhook_deliver(delivery_id=delivery.pk)
+    subscription.refresh_from_db()
+    assert subscription.status == SubscriptionStatus.ACTIVE and subscription.failure_count == 0
+    assert {d.status for d in WebhookDelivery.objects.all()} == {DeliveryStatus.RETRYING}
+
+
+def test_deliveries_given_up_in_a_row_pause_the_subscription_and_later_ones_are_held(failing_receiver, settings):
+    settings.WEBHOOK_PAUSE_AFTER_FAILURES = 2
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
     subscription = subscribe(failing_receiver.url)
     failing_receiver.secret = subscription.secret
     first, second = make_delivery(subscription), make_delivery(subscription)
-    services.webhook_deliver(delivery_id=first.pk)
-    services.webhook_deliver(delivery_id=first.pk)
-    assert services.webhook_deliver(delivery_id=second.pk).retry_in is None  # third failure in a row
+    for delivery in (first, second):
+        services.webhook_deliver(delivery_id=delivery.pk)
+        subscription.refresh_from_db()
+        assert subscription.status == SubscriptionStatus.ACTIVE  # a retry is still due
+        assert services.webhook_deliver(delivery_id=delivery.pk).retry_in is None  # given up
     subscription.refresh_from_db()
-    assert subscription.status == SubscriptionStatus.PAUSED
-    assert subscription.paused_reason == "Paused after 3 failed attempts in a row (last: HTTP 503 Service Unavailable)."
+    assert subscription.status == SubscriptionStatus.PAUSED and subscription.failure_count == 2
+    assert subscription.paused_reason == (
+        "Paused after 2 deliveries in a row failed all 2 attempts (last: HTTP 503 Service Unavailable)."
+    )
     later = make_delivery(subscription)
     services.webhook_deliver(delivery_id=later.pk)
     later.refresh_from_db()
     assert later.status == DeliveryStatus.SKIPPED and later.attempts == 0
-    assert len(failing_receiver.received) == 3
+    assert len(failing_receiver.received) == 4
 
 
-def test_a_success_resets_the_failure_count(receiver, settings):
+def test_a_success_resets_the_count_of_deliveries_given_up(receiver, settings):
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
     subscription = subscribe(receiver.url)
     receiver.secret = subscription.secret
     receiver.codes = [500, 500]
-    delivery = make_delivery(subscription)
-    services.webhook_deliver(delivery_id=delivery.pk)
-    services.webhook_deliver(delivery_id=delivery.pk)
+    services.webhook_deliver(delivery_id=make_delivery(subscription).pk)
+    services.webhook_deliver(delivery_id=make_delivery(subscription).pk)
     subscription.refresh_from_db()
     assert subscription.failure_count == 2
-    services.webhook_deliver(delivery_id=delivery.pk)
+    services.webhook_deliver(delivery_id=make_delivery(subscription).pk)
     subscription.refresh_from_db()
     assert subscription.failure_count == 0 and subscription.last_success_at is not None
+
+
+def test_changes_made_while_paused_are_sent_in_order_on_resume(receiver, django_capture_on_commit_callbacks):
+    subscription = subscribe(receiver.url)
+    receiver.secret = subscription.secret
+    services.webhook_subscription_pause(subscription=subscription, reason="maintenance")
+    points = []
+    for n in range(3):
+        with django_capture_on_commit_callbacks(execute=True):
+            points.append(ProvisionFactory(title=f"Point {n}"))
+    assert receiver.received == []
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.SKIPPED).count() == 3
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.webhook_subscription_resume(subscription=subscription) == 3
+    assert [r.json["record_id"] for r in receiver.received] == [p.pk for p in points]
+    assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
 
 
 def test_resuming_resends_what_the_subscription_missed(receiver, django_capture_on_commit_callbacks):
@@ -246,6 +288,32 @@ def test_inline_mode_tries_once_and_leaves_the_retry_to_a_worker(failing_receive
     assert deliver_webhook.delay(delivery.pk).get() == "retry later"
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.RETRYING and delivery.attempts == 1
+
+
+@pytest.fixture
+def silent_receiver():
+    """A receiver that accepts connections and never answers (a hung consumer)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(50)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}/hook"
+
+
+def test_inline_mode_waits_briefly_and_once_per_hung_receiver(
+    silent_receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_EAGER_TIMEOUT_SECONDS = 0.5
+    settings.WEBHOOK_TIMEOUT_SECONDS = 30
+    subscribe(silent_receiver)
+    started = time.monotonic()
+    with django_capture_on_commit_callbacks(execute=True):
+        ProvisionFactory.create_batch(4)  # one transaction, four changes
+    elapsed = time.monotonic() - started
+    assert elapsed < 5  # one short wait, not four 30-second ones
+    statuses = list(WebhookDelivery.objects.order_by("change_id").values_list("status", "attempts"))
+    assert statuses[0] == (DeliveryStatus.RETRYING, 1)
+    assert statuses[1:] == [(DeliveryStatus.PENDING, 0)] * 3  # left for a worker's sweep
+    assert "timed out" in DeliveryAttempt.objects.get().error
 
 
 def test_with_the_broker_down_deliveries_wait_and_a_sweep_sends_them_later(
@@ -384,13 +452,14 @@ def test_the_admin_shows_the_secret_once_on_creation(editor_client):
 
 def test_the_admin_warns_about_paused_subscriptions_and_logs_attempts(editor_client, failing_receiver, settings):
     settings.WEBHOOK_PAUSE_AFTER_FAILURES = 1
+    settings.WEBHOOK_MAX_ATTEMPTS = 1
     subscription = subscribe(failing_receiver.url, description="Newsroom")
     failing_receiver.secret = subscription.secret
     delivery = make_delivery(subscription)
     services.webhook_deliver(delivery_id=delivery.pk)
     page = editor_client.get(reverse("admin:exchange_webhooksubscription_changelist")).content.decode()
     assert "1 subscription(s) paused after repeated failed deliveries" in page
-    assert "Paused: Paused after 1 failed attempts in a row" in page
+    assert "Paused: Paused after 1 deliveries in a row failed all 1 attempts" in page
     log = editor_client.get(reverse("admin:exchange_webhookdelivery_change", args=[delivery.pk])).content.decode()
     assert "HTTP 503 Service Unavailable" in log
     listing = editor_client.get(reverse("admin:exchange_webhookdelivery_changelist")).content.decode()
@@ -406,3 +475,18 @@ def test_the_admin_resume_action(editor_client):
     )
     subscription.refresh_from_db()
     assert subscription.status == SubscriptionStatus.ACTIVE
+
+
+def test_the_admin_change_of_a_subscription_goes_through_the_service(editor_client, monkeypatch):
+    subscription = subscribe("https://consumer.example/hook")
+    calls = []
+    original = services.webhook_subscription_update
+    monkeypatch.setattr(services, "webhook_subscription_update", lambda **kw: calls.append(kw) or original(**kw))
+    response = editor_client.post(
+        reverse("admin:exchange_webhooksubscription_change", args=[subscription.pk]),
+        {"url": "https://consumer.example/new", "description": "Newsroom", "event_kinds": ["position.changed"]},
+    )
+    assert response.status_code == 302
+    assert [sorted(call) for call in calls] == [["description", "event_kinds", "subscription", "url"]]
+    subscription.refresh_from_db()
+    assert (subscription.url, subscription.event_kinds) == ("https://consumer.example/new", ["position.changed"])

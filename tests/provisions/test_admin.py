@@ -5,7 +5,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from provisions.models import ControlObservation, Provision
+from provisions.models import ControlObservation, Lineage, Provision, Source, Version
 from tests.factories import (
     AccountFactory,
     ControlObservationFactory,
@@ -70,10 +70,14 @@ def test_changelist_search_works(editor_client, one_of_each, model):
     assert response.status_code == 200
 
 
-def test_a_staff_user_outside_editors_is_refused(client, one_of_each):
+@pytest.mark.parametrize("model", EDITORIAL_MODELS, ids=lambda m: m._meta.model_name)
+def test_a_staff_user_outside_editors_is_refused(client, one_of_each, model):
     client.force_login(UserFactory(username="intern", is_staff=True))
-    assert client.get(admin_url(Provision, "changelist")).status_code == 403
-    assert client.get(admin_url(Provision, "change", Provision.objects.first().pk)).status_code == 403
+    obj = model.objects.first()
+    for url in [admin_url(model, "changelist"), admin_url(model, "add"), admin_url(model, "change", obj.pk)]:
+        assert client.get(url).status_code == 403, url
+    assert client.post(admin_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=obj.pk).exists()
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in(client):
@@ -90,7 +94,7 @@ def test_the_demo_draft_shows_its_28_points_in_the_admin(editor_client, demo_dat
 def demo_version():
     from provisions.models import Version
 
-    return Version.objects.get(label__icontains="28")
+    return Version.objects.get(label="28-point draft")
 
 
 def test_a_share_over_100_is_a_form_error_and_nothing_is_saved(editor_client):
@@ -182,3 +186,101 @@ def empty_inlines():
     for prefix in ["dispositions", "positions", "lineage_links"]:
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
     return data
+
+
+def version_form_data(version, rows):
+    """The version's change form as posted, with new point rows in its inline."""
+    data = {
+        "plan": version.plan_id,
+        "label": version.label,
+        "dated": version.dated.isoformat(),
+        "status": version.status,
+        "text_basis": version.text_basis,
+        "summary": version.summary,
+        "provisions-TOTAL_FORMS": str(len(rows)),
+        "provisions-INITIAL_FORMS": "0",
+    }
+    for index, row in enumerate(rows):
+        data.update({f"provisions-{index}-{name}": value for name, value in row.items()})
+    return data
+
+
+def point_row(number, title="Ceasefire"):
+    return {
+        "number": number,
+        "title": title,
+        "text": "Both sides stop firing.",
+        "topics": ["ceasefire"],
+        "status": "proposed",
+    }
+
+
+def test_a_point_added_on_its_versions_page_is_saved_with_its_topics(editor_client, editor):
+    version = VersionFactory()
+    response = editor_client.post(
+        admin_url(Version, "change", version.pk), version_form_data(version, [point_row("1")])
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    [point] = version.provisions.all()
+    assert (point.number, point.topics, point.text) == ("1", ["ceasefire"], "Both sides stop firing.")
+    assert point.history.first().history_user == editor
+
+
+def test_a_point_added_on_its_versions_page_without_a_topic_is_a_form_error(editor_client):
+    version = VersionFactory()
+    row = {**point_row("1"), "topics": []}
+    response = editor_client.post(admin_url(Version, "change", version.pk), version_form_data(version, [row]))
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert version.provisions.count() == 0
+
+
+@pytest.mark.parametrize(("first", "second"), [("4", "4"), ("10a", "10.a")])
+def test_two_new_points_with_one_number_on_a_versions_page_are_a_form_error(editor_client, first, second):
+    version = VersionFactory()
+    data = version_form_data(version, [point_row(first), point_row(second, "Again")])
+    response = editor_client.post(admin_url(Version, "change", version.pk), data)
+    assert response.status_code == 200
+    assert "is already in this form" in response.content.decode()
+    assert version.provisions.count() == 0
+
+
+def test_a_new_point_linked_to_a_later_version_in_the_same_submit_is_a_form_error(editor_client):
+    import datetime
+
+    early = VersionFactory(dated=datetime.date(2025, 11, 20))
+    later_point = ProvisionFactory(version=VersionFactory(dated=datetime.date(2025, 11, 24)))
+    data = {
+        "version": early.pk,
+        "number": "1",
+        "title": "Ceasefire",
+        "text": "x",
+        "topics": ["ceasefire"],
+        "status": "proposed",
+        **empty_inlines(),
+        "lineage_links-TOTAL_FORMS": "1",
+        "lineage_links-0-derives_from": later_point.pk,
+        "lineage_links-0-relation": "reworded",
+        "lineage_links-0-confirmed": "on",
+    }
+    response = editor_client.post(admin_url(Provision, "add"), data)
+    assert response.status_code == 200
+    assert "is later than" in response.content.decode()
+    assert early.provisions.count() == 0
+    assert Lineage.objects.count() == 0
+
+
+def test_a_source_a_position_cites_cannot_be_deleted_in_the_admin(editor_client):
+    source = SourceFactory()
+    PositionFactory(sources=[source])
+    response = editor_client.post(admin_url(Source, "delete", source.pk), {"post": "yes"})
+    assert response.status_code == 200
+    assert "would require deleting the following protected related objects" in response.content.decode()
+    assert Source.objects.filter(pk=source.pk).exists()
+
+
+def test_a_source_nothing_cites_can_be_deleted_in_the_admin(editor_client):
+    source = SourceFactory()
+    response = editor_client.post(admin_url(Source, "delete", source.pk), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Source.objects.filter(pk=source.pk).exists()

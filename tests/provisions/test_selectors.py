@@ -85,6 +85,13 @@ def test_compare_follows_lineage_through_an_intermediate_version(drafts):
     assert change.kind == "changed" and change.old == [o[2]]
 
 
+def test_comparing_a_version_with_itself_shows_every_point_unchanged(drafts):
+    old, _new, o, _n = drafts
+    comparison = compare_versions(old, old)
+    assert comparison.counts == {"added": 0, "removed": 0, "changed": 0, "unchanged": 4}
+    assert [(c.old, c.new) for c in comparison.changes] == [([o[k]], o[k]) for k in range(1, 5)]
+
+
 def test_compare_runs_a_fixed_number_of_queries(drafts, django_assert_max_num_queries):
     old, new, _, _ = drafts
     with django_assert_max_num_queries(4):
@@ -117,7 +124,9 @@ def test_similarity_is_one_for_equal_texts_and_low_for_unrelated_ones():
     assert similarity("A ceasefire takes effect.", "Frozen assets fund reconstruction.") < 0.3
 
 
-@pytest.mark.parametrize("value", ["2025-13-01", "yesterday", "2025/11/20"])
+@pytest.mark.parametrize(
+    "value", ["2025-13-01", "yesterday", "2025/11/20", "20251120", "2025-W47-4", "2025-11-20T10:00"]
+)
 def test_as_of_rejects_malformed_dates(value):
     with pytest.raises(ValidationError, match="YYYY-MM-DD"):
         parse_as_of(value)

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from actors.models import Position
 from history.writing import save_recorded
-from provisions.models import ControlObservation, Lineage, Provision, Source
+from provisions.models import ControlObservation, Lineage, Provision, Source, Version
 from provisions.numbering import point_sort_key
 from tests.factories import (
     ActorFactory,
@@ -130,9 +130,10 @@ def test_a_point_derives_from_an_earlier_version():
 
 def test_a_position_cannot_be_dated_in_the_future():
     point = ProvisionFactory()
-    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    # Tomorrow in UTC may already be today somewhere; the day after is in the future everywhere.
+    later = datetime.date.today() + datetime.timedelta(days=2)
     position = Position(
-        actor=ActorFactory(), provision=point, version=point.version, stance="supports", summary="s", taken_on=tomorrow
+        actor=ActorFactory(), provision=point, version=point.version, stance="supports", summary="s", taken_on=later
     )
     with pytest.raises(ValidationError) as error:
         save_recorded(position, m2m={"sources": [SourceFactory()]})
@@ -198,3 +199,71 @@ def test_version_labels_are_unique_within_a_plan():
     version = VersionFactory(label="28-point draft")
     with pytest.raises(ValidationError):
         save_recorded(VersionFactory.build(plan=version.plan, label="28-point draft"))
+
+
+def linked_drafts():
+    early = ProvisionFactory(version=VersionFactory(dated=datetime.date(2025, 11, 20)))
+    late = ProvisionFactory(version=VersionFactory(dated=datetime.date(2025, 11, 24)))
+    save_recorded(Lineage(provision=late, derives_from=early))
+    return early, late
+
+
+def test_a_version_cannot_be_redated_before_a_version_its_points_derive_from():
+    _early, late = linked_drafts()
+    late.version.dated = datetime.date(2025, 11, 19)
+    with pytest.raises(ValidationError) as error:
+        save_recorded(late.version)
+    assert "dated" in error.value.message_dict
+    late.version.refresh_from_db()
+    assert late.version.dated == datetime.date(2025, 11, 24)
+
+
+def test_a_version_cannot_be_redated_after_a_version_whose_points_derive_from_it():
+    early, _late = linked_drafts()
+    early.version.dated = datetime.date(2025, 11, 25)
+    with pytest.raises(ValidationError) as error:
+        save_recorded(early.version)
+    assert "dated" in error.value.message_dict
+
+
+def test_a_version_cannot_be_redated_after_a_version_revising_it():
+    earlier = VersionFactory(dated=datetime.date(2025, 11, 20))
+    VersionFactory(plan=earlier.plan, dated=datetime.date(2025, 11, 24), revises=earlier)
+    earlier.dated = datetime.date(2025, 11, 25)
+    with pytest.raises(ValidationError) as error:
+        save_recorded(earlier)
+    assert "dated" in error.value.message_dict
+
+
+def test_a_linked_version_can_be_redated_within_its_links():
+    _early, late = linked_drafts()
+    late.version.dated = datetime.date(2025, 11, 21)
+    save_recorded(late.version)
+    assert Version.objects.get(pk=late.version.pk).dated == datetime.date(2025, 11, 21)
+
+
+def test_a_link_of_a_point_not_saved_yet_is_checked_against_its_version():
+    later = ProvisionFactory(version=VersionFactory(dated=datetime.date(2025, 11, 24)))
+    new_point = Provision(version=VersionFactory(dated=datetime.date(2025, 11, 20)), number="1", title="T", text="x")
+    with pytest.raises(ValidationError, match="later"):
+        Lineage(provision=new_point, derives_from=later).clean()
+
+
+@pytest.mark.parametrize("side", ["derives_from", "derived_into"])
+def test_linking_points_through_the_many_to_many_is_validated_too(side):
+    early = ProvisionFactory(version=VersionFactory(dated=datetime.date(2025, 11, 20)))
+    late = ProvisionFactory(version=VersionFactory(dated=datetime.date(2025, 11, 24)))
+    with pytest.raises(ValidationError, match="later"), transaction.atomic():
+        if side == "derives_from":
+            early.derives_from.add(late)
+        else:
+            late.derived_into.add(early)
+    assert Lineage.objects.count() == 0
+
+
+def test_linking_points_through_the_many_to_many_records_history():
+    early = ProvisionFactory(version=VersionFactory(dated=datetime.date(2025, 11, 20)))
+    late = ProvisionFactory(version=VersionFactory(dated=datetime.date(2025, 11, 24)))
+    late.derives_from.add(early)
+    [link] = Lineage.objects.all()
+    assert link.history.count() == 1

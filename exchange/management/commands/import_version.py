@@ -48,18 +48,21 @@ class Command(BaseCommand):
         try:
             services.import_check(plan=plan, label=options["label"], dated=dated, text=text, revises=revises)
         except ValidationError as error:
-            raise CommandError(" ".join(error.messages)) from None
+            raise CommandError(services.one_line(error)) from None
 
         # The shell runs the import here and now, the same service the worker runs.
-        job = services.import_job_record(
-            plan=plan,
-            label=options["label"],
-            dated=dated,
-            text=text,
-            revises=revises,
-            text_basis=options["text_basis"],
-            source_name=path.name,
-        )
+        try:
+            job = services.import_job_record(
+                plan=plan,
+                label=options["label"],
+                dated=dated,
+                text=text,
+                revises=revises,
+                text_basis=options["text_basis"],
+                source_name=path.name,
+            )
+        except ValidationError as error:
+            raise CommandError(services.one_line(error)) from None
         job = services.import_job_run(job_id=job.pk)
         if job.status != JobStatus.IMPORTED:
             raise CommandError(job.error or f"Import ended as “{job.get_status_display()}”.")

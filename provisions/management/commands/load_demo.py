@@ -8,7 +8,10 @@ from provisions.demo.loading import DATASET, load_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo dataset (the 28-point draft and what was reported around it). Safe to run twice."
+    help = (
+        "Load the demo dataset (the 28-point draft and what was reported around it). "
+        "Safe to run again: it only adds what is missing and keeps editors' edits."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--file", type=Path, default=DATASET, help="Dataset JSON (default: the shipped one).")
@@ -26,3 +29,5 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {parts}."))
         else:
             self.stdout.write(f"Demo data already present ({sum(loader.present.values())} records); nothing changed.")
+        if deleted := sum(loader.deleted.values()):
+            self.stdout.write(f"{deleted} demo record(s) deleted by an editor were left deleted.")
