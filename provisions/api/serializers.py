@@ -147,42 +147,38 @@ class VersionSerializer(RecordedSerializer):
         }
 
 
-class EarlierPointSerializer(serializers.Serializer):
+class _LineageLinkSerializer(serializers.Serializer):
+    """A lineage link seen from one of its two points: the other point's id and the link's details."""
+
+    other_point_attr = ""  # "derives_from_id" or "provision_id": which end is the other point
+
+    relation = serializers.ChoiceField(choices=LineageRelation.choices, help_text="How the points relate.")
+    similarity = serializers.FloatField(
+        allow_null=True, help_text="Text similarity 0–1 where the importer proposed the link, else null."
+    )
+    confirmed = serializers.BooleanField(help_text="False while an importer's proposed link awaits review.")
+
+    def to_representation(self, link: Any) -> dict[str, Any]:
+        return {
+            "id": getattr(link, self.other_point_attr),
+            "relation": link.relation,
+            "similarity": link.similarity,
+            "confirmed": link.confirmed,
+        }
+
+
+class EarlierPointSerializer(_LineageLinkSerializer):
     """A point this one derives from, with the lineage link's details."""
 
+    other_point_attr = "derives_from_id"
     id = serializers.IntegerField(source="derives_from_id", help_text="Id of the earlier point.")
-    relation = serializers.ChoiceField(choices=LineageRelation.choices, help_text="How the points relate.")
-    similarity = serializers.FloatField(
-        allow_null=True, help_text="Text similarity 0–1 where the importer proposed the link, else null."
-    )
-    confirmed = serializers.BooleanField(help_text="False while an importer's proposed link awaits review.")
-
-    def to_representation(self, link: Any) -> dict[str, Any]:
-        return {
-            "id": link.derives_from_id,
-            "relation": link.relation,
-            "similarity": link.similarity,
-            "confirmed": link.confirmed,
-        }
 
 
-class LaterPointSerializer(serializers.Serializer):
+class LaterPointSerializer(_LineageLinkSerializer):
     """A point that derives from this one, with the lineage link's details."""
 
+    other_point_attr = "provision_id"
     id = serializers.IntegerField(source="provision_id", help_text="Id of the later point.")
-    relation = serializers.ChoiceField(choices=LineageRelation.choices, help_text="How the points relate.")
-    similarity = serializers.FloatField(
-        allow_null=True, help_text="Text similarity 0–1 where the importer proposed the link, else null."
-    )
-    confirmed = serializers.BooleanField(help_text="False while an importer's proposed link awaits review.")
-
-    def to_representation(self, link: Any) -> dict[str, Any]:
-        return {
-            "id": link.provision_id,
-            "relation": link.relation,
-            "similarity": link.similarity,
-            "confirmed": link.confirmed,
-        }
 
 
 class PointTerritorySerializer(serializers.Serializer):
