@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import orjson
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -236,10 +237,12 @@ REST_FRAMEWORK = {
         "provisions.api.filtering.StrictOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
         "provisions.api.renderers.FlatCSVRenderer",
     ],
+    # Field errors on list items are keyed by index (an int): render them as "0", as json does.
+    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
     "EXCEPTION_HANDLER": "provisions.api.errors.api_exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "provisions.api.negotiation.StrictFormatNegotiation",
     "DATETIME_FORMAT": "iso-8601",

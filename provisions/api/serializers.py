@@ -8,6 +8,7 @@ provision services, so the model validates once and history records the user.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.db import models
@@ -304,9 +305,18 @@ class ProvisionSerializer(RecordedSerializer):
         }
 
     def get_url(self, provision: Provision) -> str:
-        path = dashboard_path(provision.pk)
+        before, after = self._url_around_id
+        return f"{before}{provision.pk}{after}"
+
+    @cached_property
+    def _url_around_id(self) -> tuple[str, str]:
+        # Built once per response (a list shares one child serializer): reverse() and
+        # build_absolute_uri() for each of 100 points were a tenth of the request's time.
+        path = dashboard_path(0)
         request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        url = request.build_absolute_uri(path) if request is not None else path
+        before, after = url.rsplit("/0/", 1)
+        return f"{before}/", f"/{after}"
 
     def update(self, instance: Provision, validated_data: dict[str, Any]) -> Provision:
         version = validated_data.pop("version", None)

@@ -74,6 +74,26 @@ def test_positions_show_only_each_actors_latest_stance(api, world):
     assert {s["id"] for s in first["sources"]} == {world.sources[1].pk, world.sources[2].pk}
 
 
+def test_every_point_of_a_list_carries_its_own_url_actors_and_current_sources(api, world):
+    # The list builds URLs once per page and attaches actors and sources per page:
+    # each point must still get its own, and earlier stances' sources must not leak in.
+    points = results(api.get("/api/v1/provisions/", {"version": world.new.pk, "page_size": 500}))
+    assert {p["id"] for p in points} == {p.pk for p in world.new_points}
+    actors = {a.pk: a for a in world.actors}
+    for point in points:
+        assert point["url"] == f"http://testserver/provisions/{point['id']}/"
+        assert sorted(p["actor"]["id"] for p in point["positions"]) == sorted(actors)
+        for stance in point["positions"]:
+            actor = actors[stance["actor"]["id"]]
+            assert stance["actor"] == {
+                "id": actor.pk,
+                "slug": actor.slug,
+                "name": actor.name,
+                "short_code": actor.short_code,
+            }
+            assert {s["id"] for s in stance["sources"]} == {world.sources[1].pk, world.sources[2].pk}
+
+
 def test_filter_by_territory_accepts_its_id_or_its_slug(api, world):
     territory = world.territories[1]
     by_id = results(api.get("/api/v1/provisions/", {"territory": territory.pk}))

@@ -13,8 +13,8 @@ SIZES = [2, 6]
 LISTS = {
     "plans": 2,
     "versions": 3,  # + sources
-    # count, points, dispositions, two lineage directions, current stances, their sources (links, rows)
-    "provisions": 8,
+    # count, points, dispositions, two lineage directions, current stances, their actors, their sources (links, rows)
+    "provisions": 9,
     "territories": 3,
     "actors": 2,
     "positions": 3,
@@ -49,16 +49,16 @@ def test_as_of_list_queries_are_constant(api, django_assert_max_num_queries, siz
 def test_filtered_and_csv_provision_lists_are_constant(api, django_assert_max_num_queries, size):
     world = build_world(size)
     params = {"territory": world.territories[0].slug, "actor": world.actors[0].slug, "stance": "supports"}
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         assert api.get("/api/v1/provisions/", {**params, "search": "point"}).json()["count"] == 1
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         assert api.get("/api/v1/provisions/", {"format": "csv"}).status_code == 200
 
 
 DETAILS = {
     "plans": ("plan", 1),
     "versions": ("old", 2),
-    "provisions": ("new_points", 7),
+    "provisions": ("new_points", 8),
     "territories": ("territories", 2),
     "actors": ("actors", 1),
     "positions": ("positions", 2),
