@@ -276,6 +276,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "provisions.api.schema.document_error_responses",
+        "provisions.api.schema.mark_always_present_fields",
     ],
 }
 

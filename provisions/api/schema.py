@@ -52,6 +52,20 @@ _PAGE_FIELDS = {
 }
 
 
+# Response components whose fields are optional on input (so drf-spectacular leaves them
+# out of `required`) but always present in a response.
+ALWAYS_IN_RESPONSES = ("Provision", "EarlierPoint", "LaterPoint", "PointTerritory", "Territory", "Observation")
+
+
+def mark_always_present_fields(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Responses always carry every field of these components: say so in `required`."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in ALWAYS_IN_RESPONSES:
+        if name in schemas:
+            schemas[name]["required"] = sorted(schemas[name]["properties"])
+    return result
+
+
 def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """Add the 4xx responses and conditional-request headers to every operation, and
     describe the fields DRF leaves bare (ids, pagination, the `format` parameter)."""

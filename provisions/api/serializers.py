@@ -11,16 +11,31 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.urls import NoReverseMatch, reverse
 from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
 
 from actors.choices import Stance
 from history.writing import save_recorded
 
 from ..choices import Disposition, LineageRelation, Topic
-from ..models import ControlObservation, Plan, Provision, Source, Territory, Version
-from ..services import provision_update
+from ..models import (
+    ControlObservation,
+    Lineage,
+    Plan,
+    Provision,
+    Source,
+    TerritorialDisposition,
+    Territory,
+    Version,
+)
+from ..services import (
+    provision_set_lineage,
+    provision_set_territories,
+    provision_update,
+    territory_set_observations,
+)
 
 
 class RecordedSerializer(serializers.ModelSerializer):
@@ -30,6 +45,16 @@ class RecordedSerializer(serializers.ModelSerializer):
     def _user(self) -> Any:
         request = self.context.get("request")
         return getattr(request, "user", None)
+
+    def _check_write_permissions(self, model: type[models.Model]) -> None:
+        """Records written through a nested field (a point's links, a territory's observations)
+        are records of their own: writing them needs their own model permissions."""
+        user = self._user()
+        needed = [
+            f"{model._meta.app_label}.{action}_{model._meta.model_name}" for action in ("add", "change", "delete")
+        ]
+        if user is not None and not user.has_perms(needed):
+            raise PermissionDenied(f"Writing this field needs the permissions {', '.join(needed)}.")
 
     def _pop_m2m(self, validated_data: dict[str, Any]) -> dict[str, Any]:
         names = [field.name for field in self.Meta.model._meta.many_to_many]
@@ -148,16 +173,33 @@ class VersionSerializer(RecordedSerializer):
         }
 
 
+def _require(attrs: dict[str, Any], fields: dict[str, str]) -> dict[str, Any]:
+    """Required even inside a PATCH: DRF lets a partial update skip nested required fields."""
+    missing = {name: ["This field is required."] for source, name in fields.items() if source not in attrs}
+    if missing:
+        raise serializers.ValidationError(missing)
+    return attrs
+
+
 class _LineageLinkSerializer(serializers.Serializer):
     """A lineage link seen from one of its two points: the other point's id and the link's details."""
 
     other_point_attr = ""  # "derives_from_id" or "provision_id": which end is the other point
 
-    relation = serializers.ChoiceField(choices=LineageRelation.choices, help_text="How the points relate.")
-    similarity = serializers.FloatField(
-        allow_null=True, help_text="Text similarity 0–1 where the importer proposed the link, else null."
+    # Not required on input: an omitted detail keeps the link's current value (or the default).
+    relation = serializers.ChoiceField(
+        choices=LineageRelation.choices, required=False, help_text="How the points relate (default reworded)."
     )
-    confirmed = serializers.BooleanField(help_text="False while an importer's proposed link awaits review.")
+    similarity = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        min_value=0,
+        max_value=1,
+        help_text="Text similarity 0–1 where the importer proposed the link, else null.",
+    )
+    confirmed = serializers.BooleanField(
+        required=False, help_text="False while an importer's proposed link awaits review (default true)."
+    )
 
     def to_representation(self, link: Any) -> dict[str, Any]:
         return {
@@ -174,6 +216,9 @@ class EarlierPointSerializer(_LineageLinkSerializer):
     other_point_attr = "derives_from_id"
     id = serializers.IntegerField(source="derives_from_id", help_text="Id of the earlier point.")
 
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _require(attrs, {"derives_from_id": "id"})
+
 
 class LaterPointSerializer(_LineageLinkSerializer):
     """A point that derives from this one, with the lineage link's details."""
@@ -184,10 +229,15 @@ class LaterPointSerializer(_LineageLinkSerializer):
 
 class PointTerritorySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="territory_id", help_text="Id of the territory (see /territories/).")
-    slug = serializers.CharField(source="territory.slug", help_text="The territory's short name.")
-    name = serializers.CharField(source="territory.name", help_text="The territory's name.")
+    slug = serializers.CharField(source="territory.slug", read_only=True, help_text="The territory's short name.")
+    name = serializers.CharField(source="territory.name", read_only=True, help_text="The territory's name.")
     disposition = serializers.ChoiceField(choices=Disposition.choices, help_text="What the point proposes for it.")
-    note = serializers.CharField(help_text="Which part of the territory, and on what terms.")
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="Which part of the territory, and on what terms."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return _require(attrs, {"territory_id": "id", "disposition": "disposition"})
 
     def to_representation(self, item: Any) -> dict[str, Any]:
         territory = item.territory
@@ -261,13 +311,19 @@ class ProvisionSerializer(RecordedSerializer):
         help_text="One or more topics from the controlled vocabulary (TopicEnum), without repeats.",
     )
     derives_from = EarlierPointSerializer(
-        source="api_derives_from", many=True, read_only=True, help_text="The earlier points this one derives from."
+        source="api_derives_from",
+        many=True,
+        required=False,
+        help_text="The earlier points this one derives from. On a write, the list replaces the point's links.",
     )
     derived_into = LaterPointSerializer(
         source="api_derived_into", many=True, read_only=True, help_text="The later points that derive from this one."
     )
     territories = PointTerritorySerializer(
-        source="api_dispositions", many=True, read_only=True, help_text="Territories the point disposes of."
+        source="api_dispositions",
+        many=True,
+        required=False,
+        help_text="Territories the point disposes of. On a write, the list replaces the point's dispositions.",
     )
     positions = StanceSerializer(
         source="api_positions",
@@ -318,19 +374,56 @@ class ProvisionSerializer(RecordedSerializer):
         before, after = url.rsplit("/0/", 1)
         return f"{before}/", f"/{after}"
 
+    @transaction.atomic
+    def create(self, validated_data: dict[str, Any]) -> Provision:
+        links, dispositions = self._pop_linked(validated_data)
+        point = super().create(validated_data)
+        self._write_linked(point, links, dispositions)
+        return point
+
+    @transaction.atomic
     def update(self, instance: Provision, validated_data: dict[str, Any]) -> Provision:
+        links, dispositions = self._pop_linked(validated_data)
         version = validated_data.pop("version", None)
         if version is not None and version.pk != instance.version_id:
             raise serializers.ValidationError({"version": ["A point cannot move to another version."]})
-        return provision_update(provision=instance, user=self._user(), **validated_data)
+        # Only the point's own fields that differ: a PATCH of its links alone adds no point history row.
+        if any(getattr(instance, name) != value for name, value in validated_data.items()):
+            instance = provision_update(provision=instance, user=self._user(), **validated_data)
+        self._write_linked(instance, links, dispositions)
+        return instance
+
+    def _pop_linked(self, validated_data: dict[str, Any]) -> tuple[list | None, list | None]:
+        links = validated_data.pop("api_derives_from", None)
+        dispositions = validated_data.pop("api_dispositions", None)
+        if links is not None:
+            self._check_write_permissions(Lineage)
+        if dispositions is not None:
+            self._check_write_permissions(TerritorialDisposition)
+        return links, dispositions
+
+    def _write_linked(self, point: Provision, links: list | None, dispositions: list | None) -> None:
+        if links is not None:
+            provision_set_lineage(provision=point, links=links, user=self._user())
+        if dispositions is not None:
+            provision_set_territories(provision=point, dispositions=dispositions, user=self._user())
 
 
 class ObservationSerializer(serializers.ModelSerializer):
+    # Writable: on a territory write, an item with an id updates that observation.
+    id = serializers.IntegerField(
+        required=False, help_text="Id of the observation; leave out on a write to add a new one."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("id") is None:
+            return _require(attrs, {"observed_on": "observed_on", "source": "source"})
+        return attrs
+
     class Meta:
         model = ControlObservation
         fields = ["id", "observed_on", "ukraine_share", "russia_share", "source", "note"]
         extra_kwargs = {
-            "id": {"help_text": "Id of the observation."},
             "note": {"help_text": "Caveats of the estimate."},
             "observed_on": {"help_text": "The date the shares describe."},
             "ukraine_share": {"help_text": "Share held by Ukraine, in % (null if not given)."},
@@ -343,9 +436,36 @@ class TerritorySerializer(RecordedSerializer):
     observations = ObservationSerializer(
         source="api_observations",
         many=True,
-        read_only=True,
-        help_text="Who holds how much of it, newest first, one entry per source (sources disagree).",
+        required=False,
+        help_text=(
+            "Who holds how much of it, newest first, one entry per source (sources disagree)."
+            " On a write, the list replaces the territory's observations."
+        ),
     )
+
+    @transaction.atomic
+    def create(self, validated_data: dict[str, Any]) -> Territory:
+        observations = self._pop_observations(validated_data)
+        territory = super().create(validated_data)
+        if observations is not None:
+            territory_set_observations(territory=territory, observations=observations, user=self._user())
+        return territory
+
+    @transaction.atomic
+    def update(self, instance: Territory, validated_data: dict[str, Any]) -> Territory:
+        observations = self._pop_observations(validated_data)
+        # Only the territory's own fields that differ: observations alone add no territory history row.
+        if any(getattr(instance, name) != value for name, value in validated_data.items()):
+            instance = super().update(instance, validated_data)
+        if observations is not None:
+            territory_set_observations(territory=instance, observations=observations, user=self._user())
+        return instance
+
+    def _pop_observations(self, validated_data: dict[str, Any]) -> list | None:
+        observations = validated_data.pop("api_observations", None)
+        if observations is not None:
+            self._check_write_permissions(ControlObservation)
+        return observations
 
     class Meta:
         model = Territory

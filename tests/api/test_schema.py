@@ -107,6 +107,17 @@ def test_the_provision_filters_are_all_in_the_schema(schema):
     }
 
 
+def test_a_points_lineage_and_territories_are_writable_and_always_in_responses(schema):
+    components = schema["components"]["schemas"]
+    written = components["ProvisionRequest"]["properties"]
+    assert written["derives_from"]["items"] == {"$ref": "#/components/schemas/EarlierPointRequest"}
+    assert written["territories"]["items"] == {"$ref": "#/components/schemas/PointTerritoryRequest"}
+    assert components["EarlierPointRequest"]["required"] == ["id"]
+    assert components["PointTerritoryRequest"]["required"] == ["disposition", "id"]
+    assert {"derives_from", "derived_into", "territories", "positions"} <= set(components["Provision"]["required"])
+    assert components["PointTerritory"]["required"] == ["disposition", "id", "name", "note", "slug"]
+
+
 def test_the_docs_page_is_served_without_any_cdn(api):
     response = api.get("/api/v1/docs/")
     assert response.status_code == 200
