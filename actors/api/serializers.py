@@ -12,6 +12,8 @@ from ..services import position_record
 
 
 class ActorSerializer(RecordedSerializer):
+    """A state, person, organization or bloc; a person is linked to the party they speak for."""
+
     class Meta:
         model = Actor
         fields = [
@@ -41,6 +43,8 @@ class ActorSerializer(RecordedSerializer):
 
 
 class PositionSerializer(RecordedSerializer):
+    """An actor's stance on a point or on a version as a whole, as of a date, with its sources."""
+
     sources = ids_of(Source, "Ids of the sources reporting the stance (at least one).")
 
     class Meta:
@@ -77,6 +81,8 @@ class PositionSerializer(RecordedSerializer):
 
 
 class EventSerializer(RecordedSerializer):
+    """A dated happening (a call, a meeting, a round of talks), its actors and its sources."""
+
     actors = ids_of(Actor, "Ids of the actors involved.", required=False)
     sources = ids_of(Source, "Ids of the sources reporting the event (at least one).")
 

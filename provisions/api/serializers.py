@@ -114,6 +114,8 @@ class SourceBriefSerializer(serializers.ModelSerializer):
 
 
 class SourceSerializer(RecordedSerializer):
+    """A document a fact is recorded from: publisher, title, URL and date."""
+
     class Meta:
         model = Source
         fields = ["id", "publisher", "title", "url", "published_on", "kind", "notes", "created_at", "updated_at"]
@@ -129,6 +131,8 @@ class SourceSerializer(RecordedSerializer):
 
 
 class PlanSerializer(RecordedSerializer):
+    """A peace plan; its dated texts are its versions."""
+
     class Meta:
         model = Plan
         fields = ["id", "name", "slug", "description", "proposed_by", "answers", "created_at", "updated_at"]
@@ -142,6 +146,8 @@ class PlanSerializer(RecordedSerializer):
 
 
 class VersionSerializer(RecordedSerializer):
+    """A dated text of a plan: who put it forward, its status and how its text is known."""
+
     sources = ids_of(Source, "Ids of the sources the text is known from.", required=False)
 
     class Meta:
@@ -302,6 +308,8 @@ def dashboard_path(provision_id: int) -> str:
 
 
 class ProvisionSerializer(RecordedSerializer):
+    """One point of a version, with its lineage, the territories it disposes of and each actor's current stance."""
+
     url = serializers.SerializerMethodField(help_text="The point's page on the dashboard.")
     plan = serializers.IntegerField(source="api_plan_id", read_only=True, help_text="Id of the version's plan.")
     topics = serializers.ListField(
@@ -433,6 +441,8 @@ class ObservationSerializer(serializers.ModelSerializer):
 
 
 class TerritorySerializer(RecordedSerializer):
+    """An oblast, region, place or facility a plan names, with who holds how much of it."""
+
     observations = ObservationSerializer(
         source="api_observations",
         many=True,
