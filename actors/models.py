@@ -8,8 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -19,6 +18,7 @@ from history.querysets import HistoryRecordingQuerySet
 from provisions.models import Provision, Source, Version
 
 from .choices import ActorKind, EventKind, Stance
+from .stances import current_in_sql
 
 # The first time zone to start a new day (UTC+14).
 _FIRST_ZONE = ZoneInfo("Pacific/Kiritimati")
@@ -94,22 +94,8 @@ class PositionQuerySet(HistoryRecordingQuerySet):
         return self.select_related("actor", "actor__represents", "version", "provision").prefetch_related("sources")
 
     def current(self) -> PositionQuerySet:
-        """Each actor's latest stance per subject (a point, or a version as a whole).
-
-        Latest by date taken; on the same date the later-recorded one wins.
-        Earlier stances stay on record and are simply not returned here.
-        """
-        ranked = self.annotate(
-            recency=Window(
-                RowNumber(),
-                partition_by=[F("actor_id"), F("version_id"), F("provision_id")],
-                order_by=[F("taken_on").desc(), F("id").desc()],
-            )
-        )
-        return ranked.filter(recency=1)
-
-    def on_version_as_whole(self) -> PositionQuerySet:
-        return self.filter(provision__isnull=True)
+        """Each actor's current stance per subject (the rule: `actors.stances.current_in_sql`)."""
+        return current_in_sql(self)
 
 
 class Position(RecordedModel):

@@ -12,7 +12,7 @@ from django.db import transaction
 from history.writing import save_recorded
 from provisions.models import Provision, Source, Version
 
-from .models import Account, Actor, Claim, Position
+from .models import Actor, Position
 
 
 @transaction.atomic
@@ -44,21 +44,3 @@ def position_record(
         attributed_to=attributed_to,
     )
     return save_recorded(position, user=user, m2m={"sources": sources})
-
-
-@transaction.atomic
-def claim_add_account(
-    *,
-    claim: Claim,
-    claimant: str,
-    says: str,
-    source: Source,
-    reported_on: date,
-    actor: Actor | None = None,
-    user: Any = None,
-) -> Account:
-    """Add one side's account to a contested claim; other accounts stay as they are."""
-    return save_recorded(
-        Account(claim=claim, claimant=claimant, says=says, source=source, reported_on=reported_on, actor=actor),
-        user=user,
-    )

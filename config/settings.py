@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "provisions",
     "actors",
     "exchange",
+    "dashboard",
+    "editors",
 ]
 
 MIDDLEWARE = [
@@ -227,24 +229,24 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
-    "DEFAULT_THROTTLE_CLASSES": ["provisions.api.throttling.AnonymousThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousThrottle"],
     "NUM_PROXIES": API_NUM_PROXIES,
-    "DEFAULT_PAGINATION_CLASS": "provisions.api.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "provisions.api.filtering.TextSearchFilter",
-        "provisions.api.filtering.StrictOrderingFilter",
+        "api.filtering.TextSearchFilter",
+        "api.filtering.StrictOrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "drf_orjson_renderer.renderers.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
-        "provisions.api.renderers.FlatCSVRenderer",
+        "api.renderers.FlatCSVRenderer",
     ],
     # Field errors on list items are keyed by index (an int): render them as "0", as json does.
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
-    "EXCEPTION_HANDLER": "provisions.api.errors.api_exception_handler",
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "provisions.api.negotiation.StrictFormatNegotiation",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.StrictFormatNegotiation",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -275,8 +277,8 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "provisions.api.schema.document_error_responses",
-        "provisions.api.schema.mark_always_present_fields",
+        "api.schema.document_error_responses",
+        "api.schema.mark_always_present_fields",
     ],
 }
 

@@ -12,9 +12,6 @@ class DiffSegment:
     op: str  # "equal", "insert" or "delete"
     text: str
 
-    def as_dict(self) -> dict[str, str]:
-        return {"op": self.op, "text": self.text}
-
 
 def word_diff(old: str, new: str) -> list[DiffSegment]:
     """Segments that turn `old` into `new`, word by word, whitespace kept."""

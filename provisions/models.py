@@ -94,9 +94,6 @@ class Plan(RecordedModel):
 
 
 class VersionQuerySet(HistoryRecordingQuerySet):
-    def chronological(self) -> VersionQuerySet:
-        return self.order_by("dated", "id")
-
     def latest_first(self) -> VersionQuerySet:
         return self.order_by("-dated", "-id")
 

@@ -67,17 +67,6 @@ def lineage_link(
 
 
 @transaction.atomic
-def disposition_set(
-    *, provision: Provision, territory: Territory, disposition: str, note: str = "", user: Any = None
-) -> TerritorialDisposition:
-    """Record what a point proposes for a territory."""
-    return save_recorded(
-        TerritorialDisposition(provision=provision, territory=territory, disposition=disposition, note=note),
-        user=user,
-    )
-
-
-@transaction.atomic
 def lineage_confirm(*, links: Iterable[Lineage], user: Any = None) -> int:
     """Mark proposed (importer) links as reviewed, with history for each; confirmed ones are left alone."""
     pending = [link for link in links if not link.confirmed]

@@ -1,6 +1,13 @@
+from __future__ import annotations
+
+import copy
+
 import pytest
+from django.db import transaction
 
 from tests.factories import EditorFactory
+
+DEMO = "demo_data"
 
 
 @pytest.fixture
@@ -14,9 +21,89 @@ def editor_client(client, editor):
     return client
 
 
-@pytest.fixture
-def demo_data(db):
-    """The shipped demo dataset, loaded as `make run` does."""
-    from provisions.demo.loading import load_demo
+class _SharedDemo:
+    """The demo dataset loaded inside a transaction that stays open while a module's tests
+    run on it, and is rolled back after them."""
 
-    return load_demo()
+    current: _SharedDemo | None = None  # the one open in this process, if any
+
+    def __init__(self) -> None:
+        from provisions.demo.loading import load_demo
+
+        self._outer = transaction.atomic()
+        self._outer.__enter__()
+        self.is_open = True
+        _SharedDemo.current = self
+        self.loader = load_demo()
+
+    def close(self) -> None:
+        if self.is_open:
+            transaction.set_rollback(True)
+            self._outer.__exit__(None, None, None)
+            self.is_open = False
+            _SharedDemo.current = None
+
+
+@pytest.fixture(scope="module")
+def _demo_in_module(django_db_setup, django_db_blocker):
+    """The demo dataset, loaded once per test module (and xdist worker).
+
+    Each test's own transaction (pytest-django's `db`) is a savepoint inside the shared one,
+    so a test sees the demo as loaded and leaves nothing behind. `pytest_collection_modifyitems`
+    runs a module's demo tests after its others, so those wanting an empty database run first.
+    """
+    with django_db_blocker.unblock():
+        shared = _SharedDemo()
+    yield shared
+    with django_db_blocker.unblock():
+        shared.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_demo_under_a_transactional_test(request, django_db_blocker):
+    """A transactional test commits and flushes: it must not run inside the shared demo's transaction."""
+    if _SharedDemo.current is not None and _transactional(request.node):
+        with django_db_blocker.unblock():
+            _SharedDemo.current.close()
+
+
+def _transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    by_marker = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    return by_marker or "transactional_db" in fixtures or "live_server" in fixtures
+
+
+def _django_group(item: pytest.Item) -> int:
+    """pytest-django's order (as Django's runner): database tests, transactional ones, then the rest."""
+    if _transactional(item):
+        return 1
+    return 0 if item.get_closest_marker("django_db") or "db" in getattr(item, "fixturenames", ()) else 2
+
+
+@pytest.fixture
+def demo_data(request, _demo_in_module, db):
+    """The shipped demo dataset, as `make run` loads it (a copy: a test may change its instances).
+
+    Loaded once per module and shared; a transactional test (its writes really commit) loads its own."""
+    if _transactional(request.node):
+        from provisions.demo.loading import load_demo
+
+        return load_demo()
+    assert _demo_in_module.is_open, "the module's shared demo was closed by a transactional test run before"
+    return copy.deepcopy(_demo_in_module.loader)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep pytest-django's order (database tests, transactional ones, the rest) and, within
+    each module, run the tests on the shared demo load after the others."""
+    modules: dict[str, int] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::")[0], len(modules))
+
+    def key(item: pytest.Item) -> tuple[int, int, bool]:
+        shared = DEMO in getattr(item, "fixturenames", ()) and not _transactional(item)
+        return (_django_group(item), modules[item.nodeid.split("::")[0]], shared)
+
+    items.sort(key=key)

@@ -8,8 +8,8 @@ from django.contrib.auth.models import Group
 
 from actors.choices import ActorKind, EventKind, Stance
 from actors.models import Account, Actor, Claim, Event, Position
+from editors.permissions import EDITORS_GROUP
 from provisions.choices import Disposition, ProvisionStatus, TerritoryKind, TextBasis, Topic, VersionStatus
-from provisions.editors import EDITORS_GROUP
 from provisions.models import (
     ControlObservation,
     Lineage,

@@ -36,7 +36,7 @@ def test_create_editor_refuses_an_existing_username():
 
 
 def test_create_editor_asks_for_a_password_and_checks_it(monkeypatch):
-    from provisions.management.commands import create_editor
+    from editors.management.commands import create_editor
 
     answers = iter(["a-Long-enough-passphrase-42", "a-Long-enough-passphrase-42"])
     monkeypatch.setattr(create_editor, "getpass", lambda prompt: next(answers))
@@ -48,7 +48,7 @@ def test_create_editor_asks_for_a_password_and_checks_it(monkeypatch):
 
 
 def test_create_editor_refuses_a_weak_password(monkeypatch):
-    from provisions.management.commands import create_editor
+    from editors.management.commands import create_editor
 
     monkeypatch.setattr(create_editor, "getpass", lambda prompt: "123")
     monkeypatch.setattr(create_editor.Command, "_interactive", lambda self: True)
@@ -60,7 +60,7 @@ def test_create_editor_refuses_a_weak_password(monkeypatch):
 def test_the_editors_group_has_exactly_the_editorial_permissions():
     from django.contrib.auth.models import Group
 
-    from provisions.editors import editor_permission_codenames
+    from editors.permissions import editor_permission_codenames
 
     group = Group.objects.get(name="Editors")
     granted = set(group.permissions.values_list("content_type__app_label", "codename"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from provisions.api.filtering import IdOrSlugFilter, StrictBooleanFilter, date_range
+from api.filtering import IdOrSlugFilter, StrictBooleanFilter, date_range
 from provisions.models import Provision, Version
 
 from ..choices import ActorKind, EventKind, Stance

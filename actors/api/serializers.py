@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisions.api.serializers import TIMESTAMPS, RecordedSerializer, ids_of
+from api.serializers import TIMESTAMPS, RecordedSerializer, ids_of
 from provisions.models import Source
 
 from ..models import Actor, Event, Position
@@ -45,7 +45,7 @@ class ActorSerializer(RecordedSerializer):
 class PositionSerializer(RecordedSerializer):
     """An actor's stance on a point or on a version as a whole, as of a date, with its sources."""
 
-    sources = ids_of(Source, "Ids of the sources reporting the stance (at least one).")
+    sources = ids_of(Source, "Ids of the sources reporting the stance (at least one).", loaded="source_list")
 
     class Meta:
         model = Position
@@ -83,8 +83,8 @@ class PositionSerializer(RecordedSerializer):
 class EventSerializer(RecordedSerializer):
     """A dated happening (a call, a meeting, a round of talks), its actors and its sources."""
 
-    actors = ids_of(Actor, "Ids of the actors involved.", required=False)
-    sources = ids_of(Source, "Ids of the sources reporting the event (at least one).")
+    actors = ids_of(Actor, "Ids of the actors involved.", required=False, loaded="actor_list")
+    sources = ids_of(Source, "Ids of the sources reporting the event (at least one).", loaded="source_list")
 
     class Meta:
         model = Event

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from provisions.api.as_of_views import AsOfMixin
-from provisions.api.filtering import resolve_id_or_slug
-from provisions.api.views import RecordViewSet, documented
-from provisions.as_of import current_positions, positions_as_of
+from api.as_of import AsOfMixin
+from api.params import resolve_id_or_slug
+from api.views import RecordViewSet, documented
 
+from ..as_of import positions_as_of
 from ..models import Actor, Event, Position
+from ..stances import current_of
 from .filters import ActorFilter, EventFilter, PositionFilter
 from .serializers import ActorSerializer, EventSerializer, PositionSerializer
 
@@ -47,7 +48,7 @@ class PositionViewSet(AsOfMixin, RecordViewSet):
                 query[f"{name}_id"] = filters[name].pk
         positions = positions_as_of(moment, **query)
         if "current" in filters:
-            latest = {p.pk for p in current_positions(positions)}
+            latest = {p.pk for p in current_of(positions)}
             positions = [p for p in positions if (p.pk in latest) is filters["current"]]
         after, before = filters.get("taken_on_after"), filters.get("taken_on_before")
         return [

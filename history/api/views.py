@@ -15,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from provisions.api.filtering import as_id, query_text
+from api.filtering import query_text
+from api.params import as_id
 
 from ..feed import feed_entries
 from ..records import changes_after

@@ -11,84 +11,87 @@ import django_filters
 from django.db.models import QuerySet
 
 from actors.choices import Stance
-from actors.models import Actor, Position
+from actors.models import Actor
+from actors.stances import NO_STANCE
+from api.filtering import IdOrSlugFilter, date_range
+from api.params import resolve_id_or_slug
 
 from ..choices import Disposition, ProvisionStatus, SourceKind, TerritoryKind, Topic, VersionStatus
 from ..models import Plan, Provision, Source, Territory, Version
-from ..numbering import point_sort_key
-from .filtering import IdOrSlugFilter, date_range, resolve_id_or_slug
-
-
-def stance_subjects(*, actor: Actor | None, stance: str | None) -> QuerySet:
-    """Ids of points on which `actor` (any actor if None) currently holds `stance` (any if None).
-
-    The stance is matched after picking each actor's latest position, so an
-    actor who opposed a point and later supported it counts as supporting.
-    """
-    current = Position.objects.current().values("pk")
-    positions = Position.objects.filter(pk__in=current, provision__isnull=False)
-    if actor is not None:
-        positions = positions.filter(actor=actor)
-    if stance:
-        positions = positions.filter(stance=stance)
-    return positions.values("provision_id")
+from ..points import PointFilter
 
 
 class ProvisionFilter(django_filters.FilterSet):
+    """The API's face of `provisions.points.PointFilter`: every parameter is validated
+    here, then the one predicate (the dashboard's too) is applied in SQL."""
+
     plan = django_filters.ModelChoiceFilter(
-        field_name="version__plan", queryset=Plan.objects.all(), help_text="Id of a plan: its points, all versions."
+        queryset=Plan.objects.all(), method="applied_together", help_text="Id of a plan: its points, all versions."
     )
-    version = django_filters.ModelChoiceFilter(queryset=Version.objects.all(), help_text="Id of a version.")
+    version = django_filters.ModelChoiceFilter(
+        queryset=Version.objects.all(), method="applied_together", help_text="Id of a version."
+    )
     number = django_filters.CharFilter(
-        method="filter_number", help_text="The point's number as printed (10a and 10.a are the same number)."
+        method="applied_together", help_text="The point's number as printed (10a and 10.a are the same number)."
     )
-    topic = django_filters.ChoiceFilter(choices=Topic.choices, method="filter_topic", help_text="Points on this topic.")
-    status = django_filters.ChoiceFilter(choices=ProvisionStatus.choices, help_text="Points with this status.")
-    territory = IdOrSlugFilter(
-        model=Territory, lookup="dispositions__territory", help_text="Id or slug of a territory the point disposes of."
+    topic = django_filters.ChoiceFilter(
+        choices=Topic.choices, method="applied_together", help_text="Points on this topic."
+    )
+    status = django_filters.ChoiceFilter(
+        choices=ProvisionStatus.choices, method="applied_together", help_text="Points with this status."
+    )
+    territory = django_filters.CharFilter(
+        method="applied_together",
+        help_text="Id or slug of a territory: points disposing of it or of a territory inside it "
+        "(`donbas` includes Donetsk and Luhansk).",
     )
     disposition = django_filters.ChoiceFilter(
-        choices=Disposition.choices, method="filter_disposition", help_text="Points proposing this disposition."
+        choices=Disposition.choices, method="applied_together", help_text="Points proposing this disposition."
     )
     actor = django_filters.CharFilter(
-        method="filter_actor",
-        help_text="Id or slug of an actor: points it has a current stance on (with `stance`: that stance).",
+        method="applied_together",
+        help_text="Id or slug of an actor: points on which its stance counts (its own current stance; for a "
+        "party without one, that of the latest person speaking for it). With `stance`: that stance.",
     )
     stance = django_filters.ChoiceFilter(
-        choices=Stance.choices,
-        method="filter_stance",
-        help_text="Points on which some actor (with `actor`: that actor) currently holds this stance.",
+        choices=[*Stance.choices, (NO_STANCE, "No recorded stance")],
+        method="applied_together",
+        help_text="Points on which some principal party (with `actor`: that actor) holds this stance, "
+        "by the same rule as `actor`; `none`: no recorded stance.",
+    )
+    q = django_filters.CharFilter(
+        method="applied_together",
+        help_text="Every word, case-insensitive, in the point's number, title or text (the dashboard's search).",
     )
 
     class Meta:
         model = Provision
-        fields = ["plan", "version", "number", "topic", "status", "territory", "disposition", "actor", "stance"]
+        fields = ["plan", "version", "number", "topic", "status", "territory", "disposition", "actor", "stance", "q"]
 
-    def filter_number(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(sort_key=point_sort_key(value))
-
-    def filter_topic(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.with_topic(value)
-
-    def filter_disposition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(pk__in=Provision.objects.filter(dispositions__disposition=value).values("pk"))
-
-    # `actor` and `stance` are applied together in filter_queryset; the `value: str`
-    # hints give the parameters their type in the schema.
-    def filter_actor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+    # Each parameter is applied by `point_filter()` in filter_queryset; the `value: str`
+    # hint gives the text parameters their type in the schema.
+    def applied_together(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset
 
-    def filter_stance(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset
+    def point_filter(self) -> PointFilter:
+        """The validated parameters as the one point predicate."""
+        data = self.form.cleaned_data
+        territory, actor = data.get("territory"), data.get("actor")
+        return PointFilter(
+            plan=data.get("plan"),
+            version=data.get("version"),
+            number=data.get("number") or "",
+            topic=data.get("topic") or "",
+            status=data.get("status") or "",
+            territory=resolve_id_or_slug(Territory, territory, "territory") if territory else None,
+            disposition=data.get("disposition") or "",
+            party=resolve_id_or_slug(Actor, actor, "actor") if actor else None,
+            stance=data.get("stance") or "",
+            text=(data.get("q") or "").strip(),
+        )
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
-        queryset = super().filter_queryset(queryset)
-        actor_value = self.form.cleaned_data.get("actor")
-        stance = self.form.cleaned_data.get("stance") or None
-        actor = resolve_id_or_slug(Actor, actor_value, "actor") if actor_value else None
-        if actor is None and stance is None:
-            return queryset
-        return queryset.filter(pk__in=stance_subjects(actor=actor, stance=stance))
+        return self.point_filter().apply(queryset)
 
 
 class VersionFilter(django_filters.FilterSet):

@@ -1,8 +1,8 @@
 """Representations of plans, versions, points, territories and sources.
 
 Serializers never query: every related row they read is loaded by the view's
-QuerySet (or, for "as of" reads, attached by `provisions.as_of`) under an
-`api_*` attribute. Writes go through `history.writing.save_recorded` and the
+QuerySet (or, for "as of" reads, attached by `provisions.as_of`) under the names of
+`provisions.points`. Writes go through `history.writing.save_recorded` and the
 provision services, so the model validates once and history records the user.
 """
 
@@ -11,13 +11,12 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
 
 from actors.choices import Stance
-from history.writing import save_recorded
+from api.serializers import TIMESTAMPS, RecordedSerializer, ids_of
 
 from ..choices import Disposition, LineageRelation, Topic
 from ..models import (
@@ -36,68 +35,6 @@ from ..services import (
     provision_update,
     territory_set_observations,
 )
-
-
-class RecordedSerializer(serializers.ModelSerializer):
-    """Creates and updates through `save_recorded`: one transaction, `full_clean()`,
-    many-to-many set in the same transaction, the request's user in history."""
-
-    def _user(self) -> Any:
-        request = self.context.get("request")
-        return getattr(request, "user", None)
-
-    def _check_write_permissions(self, model: type[models.Model]) -> None:
-        """Records written through a nested field (a point's links, a territory's observations)
-        are records of their own: writing them needs their own model permissions."""
-        user = self._user()
-        needed = [
-            f"{model._meta.app_label}.{action}_{model._meta.model_name}" for action in ("add", "change", "delete")
-        ]
-        if user is not None and not user.has_perms(needed):
-            raise PermissionDenied(f"Writing this field needs the permissions {', '.join(needed)}.")
-
-    def _pop_m2m(self, validated_data: dict[str, Any]) -> dict[str, Any]:
-        names = [field.name for field in self.Meta.model._meta.many_to_many]
-        return {name: validated_data.pop(name) for name in names if name in validated_data}
-
-    def create(self, validated_data: dict[str, Any]) -> models.Model:
-        m2m = self._pop_m2m(validated_data)
-        return save_recorded(self.Meta.model(**validated_data), user=self._user(), m2m=m2m)
-
-    def update(self, instance: models.Model, validated_data: dict[str, Any]) -> models.Model:
-        m2m = self._pop_m2m(validated_data)
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        return save_recorded(instance, user=self._user(), m2m=m2m)
-
-
-class AsOfManyRelatedField(serializers.ManyRelatedField):
-    """Ids of a many-to-many field; reads `<name>_as_of` when the instance comes from history."""
-
-    def get_attribute(self, instance: Any) -> Any:
-        past = getattr(instance, f"{self.field_name}_as_of", None)
-        if past is not None:
-            return past
-        return super().get_attribute(instance)
-
-    def to_representation(self, iterable: Any) -> list[Any]:
-        # Sorted, so the list compares equal whatever the related model's ordering.
-        return sorted(super().to_representation(iterable))
-
-
-def ids_of(model: type[models.Model], help_text: str, *, required: bool = True) -> AsOfManyRelatedField:
-    return AsOfManyRelatedField(
-        child_relation=serializers.PrimaryKeyRelatedField(queryset=model._default_manager.all()),
-        required=required,
-        allow_empty=not required,
-        help_text=help_text,
-    )
-
-
-TIMESTAMPS = {
-    "created_at": {"help_text": "When the record was created (UTC)."},
-    "updated_at": {"help_text": "When the record last changed (UTC)."},
-}
 
 
 class SourceBriefSerializer(serializers.ModelSerializer):
@@ -278,8 +215,8 @@ class StanceSerializer(serializers.Serializer):
         # Hand-built: a page of 100 points carries over a thousand stances, and DRF's
         # generic field machinery made them most of the request's time (bench/).
         actor = position.actor
-        # `api_sources`: attached by the view in one query for the whole page.
-        sources = position.api_sources
+        # `source_list`: attached by the view in one query for the whole page.
+        sources = position.source_list
         return {
             "id": position.pk,
             "actor": {"id": actor.pk, "slug": actor.slug, "name": actor.name, "short_code": actor.short_code},
@@ -311,7 +248,7 @@ class ProvisionSerializer(RecordedSerializer):
     """One point of a version, with its lineage, the territories it disposes of and each actor's current stance."""
 
     url = serializers.SerializerMethodField(help_text="The point's page on the dashboard.")
-    plan = serializers.IntegerField(source="api_plan_id", read_only=True, help_text="Id of the version's plan.")
+    plan = serializers.IntegerField(source="plan_pk", read_only=True, help_text="Id of the version's plan.")
     topics = serializers.ListField(
         child=serializers.ChoiceField(choices=Topic.choices),
         min_length=1,
@@ -319,22 +256,22 @@ class ProvisionSerializer(RecordedSerializer):
         help_text="One or more topics from the controlled vocabulary (TopicEnum), without repeats.",
     )
     derives_from = EarlierPointSerializer(
-        source="api_derives_from",
+        source="derives_from_list",
         many=True,
         required=False,
         help_text="The earlier points this one derives from. On a write, the list replaces the point's links.",
     )
     derived_into = LaterPointSerializer(
-        source="api_derived_into", many=True, read_only=True, help_text="The later points that derive from this one."
+        source="derived_into_list", many=True, read_only=True, help_text="The later points that derive from this one."
     )
     territories = PointTerritorySerializer(
-        source="api_dispositions",
+        source="dispositions_list",
         many=True,
         required=False,
         help_text="Territories the point disposes of. On a write, the list replaces the point's dispositions.",
     )
     positions = StanceSerializer(
-        source="api_positions",
+        source="stances",
         many=True,
         read_only=True,
         help_text="The current stance of each actor on this point (latest by date taken).",
@@ -402,8 +339,8 @@ class ProvisionSerializer(RecordedSerializer):
         return instance
 
     def _pop_linked(self, validated_data: dict[str, Any]) -> tuple[list | None, list | None]:
-        links = validated_data.pop("api_derives_from", None)
-        dispositions = validated_data.pop("api_dispositions", None)
+        links = validated_data.pop("derives_from_list", None)
+        dispositions = validated_data.pop("dispositions_list", None)
         if links is not None:
             self._check_write_permissions(Lineage)
         if dispositions is not None:
@@ -444,7 +381,7 @@ class TerritorySerializer(RecordedSerializer):
     """An oblast, region, place or facility a plan names, with who holds how much of it."""
 
     observations = ObservationSerializer(
-        source="api_observations",
+        source="observations_list",
         many=True,
         required=False,
         help_text=(
@@ -472,7 +409,7 @@ class TerritorySerializer(RecordedSerializer):
         return instance
 
     def _pop_observations(self, validated_data: dict[str, Any]) -> list | None:
-        observations = validated_data.pop("api_observations", None)
+        observations = validated_data.pop("observations_list", None)
         if observations is not None:
             self._check_write_permissions(ControlObservation)
         return observations

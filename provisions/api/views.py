@@ -12,24 +12,21 @@ from typing import Any
 from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from actors.models import Actor, Position
+from api.as_of import AsOfMixin
+from api.params import as_id, resolve_id_or_slug
+from api.views import RecordViewSet, documented
 from history.records import as_of
-from history.writing import delete_recorded
 
 from ..as_of import provisions_as_of, territories_as_of
 from ..models import ControlObservation, Lineage, Plan, Provision, Source, TerritorialDisposition, Territory, Version
-from ..numbering import point_sort_key
 from ..selectors import compare_versions
-from .as_of_views import AS_OF_DESCRIPTION, AS_OF_PARAM, AsOfMixin
-from .concurrency import ConditionalModelMixin
-from .filtering import as_id, resolve_id_or_slug
 from .filters import ProvisionFilter, SourceFilter, TerritoryFilter, VersionFilter
 from .serializers import (
     ComparisonSerializer,
@@ -40,39 +37,7 @@ from .serializers import (
     VersionSerializer,
 )
 
-FORMAT_PARAM = OpenApiParameter(
-    "format",
-    OpenApiTypes.STR,
-    enum=["json", "csv"],
-    description="`csv` for a flat CSV a spreadsheet opens: the current page (default page size 500), with "
-    '`X-Total-Count` (rows on all pages) and `Link: <url>; rel="next"` headers. Another value is a 400.',
-)
 CHANGE_KINDS = ("added", "removed", "changed", "unchanged")
-AS_OF = OpenApiParameter(AS_OF_PARAM, OpenApiTypes.DATE, description=AS_OF_DESCRIPTION)
-
-
-def documented(noun: str, *, as_of: bool = False) -> Any:
-    """Summaries and the `format` / `as_of` parameters for a record viewset's operations."""
-    list_params = [FORMAT_PARAM, *([AS_OF] if as_of else [])]
-    detail_params = [AS_OF] if as_of else []
-    return extend_schema_view(
-        list=extend_schema(summary=f"List {noun}", parameters=list_params),
-        retrieve=extend_schema(summary=f"One of the {noun} (with an ETag)", parameters=detail_params),
-        create=extend_schema(summary=f"Create one of the {noun} (editors)"),
-        update=extend_schema(summary=f"Replace one of the {noun} (editors; If-Match)"),
-        partial_update=extend_schema(summary=f"Change fields of one of the {noun} (editors; If-Match)"),
-        destroy=extend_schema(summary=f"Delete one of the {noun} (editors; If-Match)"),
-    )
-
-
-class RecordViewSet(ConditionalModelMixin, viewsets.ModelViewSet):
-    """Read for anyone, write for editors (model permissions), ETags, CSV."""
-
-    # Any id reaches the view, so a malformed one is a JSON 404 rather than an unmatched URL.
-    lookup_value_regex = "[^/]+"
-
-    def perform_destroy(self, instance: Any) -> None:
-        delete_recorded(instance, user=self.request.user)
 
 
 @documented("sources")
@@ -185,19 +150,19 @@ def _marked(segment: dict[str, str]) -> str:
 
 
 def attach_stance_details(points: list[Provision]) -> None:
-    """Give every stance on these points its actor and its `api_sources`, in three queries for the page.
+    """Give every stance on these points its actor and its `source_list`, in three queries for the page.
 
     A page of 100 points carries over a thousand stances by a few dozen actors: Django's
     many-to-many prefetch cloned a QuerySet per stance, and `select_related("actor")`
     built one actor instance per stance. Reading each table once is cheap.
     """
-    all_stances = [p for point in points for p in getattr(point, "api_positions", ())]
+    all_stances = [p for point in points for p in getattr(point, "stances", ())]
     without_actor = [p for p in all_stances if not Position.actor.is_cached(p)]
     if without_actor:
         actors = Actor.objects.only(*ACTOR_COLUMNS).in_bulk({p.actor_id for p in without_actor})
         for position in without_actor:
             position.actor = actors[position.actor_id]
-    stances = [p for p in all_stances if not hasattr(p, "api_sources")]
+    stances = [p for p in all_stances if not hasattr(p, "source_list")]
     if not stances:
         return
     # Selected by point, not by stance: a hundred ids to bind instead of a thousand. Links
@@ -214,11 +179,12 @@ def attach_stance_details(points: list[Provision]) -> None:
     for position_id, source_id in sorted(links):
         by_stance[position_id].append(sources[source_id])
     for position in stances:
-        position.api_sources = by_stance[position.pk]
+        position.source_list = by_stance[position.pk]
 
 
 def api_provisions() -> QuerySet:
-    """Points with everything their representation shows, in a fixed number of queries."""
+    """Points with everything their representation shows, in a fixed number of queries,
+    under the names of `provisions.points` (the as-of path attaches the same)."""
     # `only()`: a page of 100 points carries over a thousand stances, and building model
     # instances (timestamps parsed, every column set) was most of the request's time.
     current = (
@@ -226,18 +192,18 @@ def api_provisions() -> QuerySet:
     )
     links = Lineage.objects.only(*LINK_COLUMNS)
     return (
-        Provision.objects.annotate(api_plan_id=F("version__plan_id"))
+        Provision.objects.annotate(plan_pk=F("version__plan_id"))
         .prefetch_related(
             Prefetch(
                 "dispositions",
                 queryset=TerritorialDisposition.objects.select_related("territory")
                 .only(*DISPOSITION_COLUMNS)
                 .order_by("territory__name", "id"),
-                to_attr="api_dispositions",
+                to_attr="dispositions_list",
             ),
-            Prefetch("lineage_links", links.order_by("derives_from_id"), to_attr="api_derives_from"),
-            Prefetch("lineage_successors", links.order_by("provision_id"), to_attr="api_derived_into"),
-            Prefetch("positions", queryset=current, to_attr="api_positions"),
+            Prefetch("lineage_links", links.order_by("derives_from_id"), to_attr="derives_from_list"),
+            Prefetch("lineage_successors", links.order_by("provision_id"), to_attr="derived_into_list"),
+            Prefetch("positions", queryset=current, to_attr="stances"),
         )
         .in_order()
     )
@@ -296,22 +262,19 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         return super().get_serializer(*args, **kwargs)
 
     def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> list[Provision]:
-        # The point's own fields are matched in SQL, so only matching points (and their
-        # stances and territories) are read from history; the rest in _point_matches.
-        query: dict[str, Any] = {}
-        if "version" in filters:
-            query["version_id"] = filters["version"].pk
-        if "plan" in filters:
-            query["version__plan_id"] = filters["plan"].pk
-        if "status" in filters:
-            query["status"] = filters["status"]
-        if "number" in filters:
-            query["sort_key"] = point_sort_key(filters["number"])
-        points = provisions_as_of(moment, **query)
+        # The live list's predicate (`ProvisionFilter.point_filter`), applied to the points read
+        # from history; criteria on the point's own columns narrow the read in SQL first.
+        point_filter = self.point_filter
+        points = provisions_as_of(moment, **point_filter.stored_lookups())
         self._attach_past(moment, points)
-        territory = resolve_id_or_slug(Territory, filters["territory"], "territory") if "territory" in filters else None
-        actor = resolve_id_or_slug(Actor, filters["actor"], "actor") if "actor" in filters else None
-        return [point for point in points if _point_matches(point, filters, territory=territory, actor=actor)]
+        return [point for point in points if point_filter.matches(point)]
+
+    @property
+    def point_filter(self) -> Any:
+        filterset = self.filterset_class(self.request.query_params, queryset=Provision.objects.none())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return filterset.point_filter()
 
     def object_as_of(self, moment: datetime, pk: int) -> Provision | None:
         points = provisions_as_of(moment, provision_ids=[pk])
@@ -319,7 +282,7 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         return points[0] if points else None
 
     def _attach_past(self, moment: datetime, points: list[Provision]) -> None:
-        """Give "as of" points the same `api_*` attributes the live QuerySet prefetches."""
+        """Give "as of" points the lineage links and plan the live QuerySet loads."""
         ids = [point.pk for point in points]
         # Versions as they are now (like actors' names), attached so `ordering=number` needs no query per point.
         versions = Version.objects.in_bulk({p.version_id for p in points})
@@ -334,13 +297,9 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
             version = versions.get(point.version_id)
             if version is not None:
                 point.version = version
-            point.api_plan_id = version.plan_id if version is not None else None
-            point.api_dispositions = point.dispositions_as_of
-            point.api_positions = point.positions_as_of
-            for position in point.api_positions:
-                position.api_sources = position.sources_as_of
-            point.api_derives_from = back[point.pk]
-            point.api_derived_into = forward[point.pk]
+            point.plan_pk = version.plan_id if version is not None else None
+            point.derives_from_list = back[point.pk]
+            point.derived_into_list = forward[point.pk]
 
     def csv_row(self, item: dict[str, Any]) -> dict[str, Any]:
         """One spreadsheet row per point: one `stance.<actor>` column per actor."""
@@ -356,26 +315,6 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         return row
 
 
-def _point_matches(
-    point: Provision, filters: dict[str, Any], *, territory: Territory | None, actor: Actor | None
-) -> bool:
-    """The ProvisionFilter rules that need related rows or JSON, applied to a point read
-    from history (version, plan, status and number were matched in SQL)."""
-    if "topic" in filters and filters["topic"] not in (point.topics or []):
-        return False
-    if territory is not None and all(d.territory_id != territory.pk for d in point.api_dispositions):
-        return False
-    if "disposition" in filters and all(d.disposition != filters["disposition"] for d in point.api_dispositions):
-        return False
-    if actor is not None or "stance" in filters:
-        stance = filters.get("stance")
-        return any(
-            (actor is None or p.actor_id == actor.pk) and (stance is None or p.stance == stance)
-            for p in point.api_positions
-        )
-    return True
-
-
 @documented("territories", as_of=True)
 class TerritoryViewSet(AsOfMixin, RecordViewSet):
     """Oblasts, regions, places and facilities the plans name, with who holds how much of each."""
@@ -384,7 +323,7 @@ class TerritoryViewSet(AsOfMixin, RecordViewSet):
         Prefetch(
             "control_observations",
             queryset=ControlObservation.objects.order_by("-observed_on", "-id"),
-            to_attr="api_observations",
+            to_attr="observations_list",
         )
     )
     serializer_class = TerritorySerializer
@@ -395,8 +334,6 @@ class TerritoryViewSet(AsOfMixin, RecordViewSet):
     def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> list[Territory]:
         parent = resolve_id_or_slug(Territory, filters["parent"], "parent") if "parent" in filters else None
         territories = territories_as_of(moment)
-        for territory in territories:
-            territory.api_observations = territory.observations_as_of
         return [
             t
             for t in territories

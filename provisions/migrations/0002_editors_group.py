@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from provisions.editors import sync_editors_group
+from editors.permissions import sync_editors_group
 
 
 class Migration(migrations.Migration):

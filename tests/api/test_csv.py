@@ -3,7 +3,7 @@ import io
 
 import pytest
 
-from provisions.api.renderers import flatten
+from api.renderers import flatten
 from tests.factories import SourceFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,14 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from actors.models import Actor
-from provisions import dashboard
-from provisions.dashboard import ConvergenceSeries, ConvergenceStep, Record
+from dashboard.mapdata import territory_map
+from dashboard.record import Record
+from dashboard.selectors.convergence import ConvergenceSeries, ConvergenceStep, convergence_series
+from dashboard.selectors.matrix import stance_matrix
+from dashboard.selectors.points import filter_points
+from dashboard.templatetags import dashboard_tags as tags
 from provisions.diffing import word_diff
-from provisions.mapdata import territory_map
-from provisions.templatetags import dashboard_tags as tags
+from provisions.points import PointFilter
 from tests.factories import ActorFactory, PositionFactory, ProvisionFactory, TerritoryFactory, VersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +38,7 @@ def test_a_partys_own_stance_wins_over_its_representatives(parties):
     point = ProvisionFactory()
     PositionFactory(actor=envoy, provision=point, stance="supports", taken_on=DAY)
     PositionFactory(actor=us, provision=point, stance="opposes", taken_on=DAY - datetime.timedelta(days=3))
-    matrix = dashboard.stance_matrix(Record(), point.version, Record().points(point.version), [us])
+    matrix = stance_matrix(Record(), point.version, Record().points(point.version), [us])
     cell = matrix.rows[0].cells[0]
     assert (cell.stance, cell.via) == ("opposes", None)
 
@@ -46,7 +49,7 @@ def test_without_a_party_stance_the_latest_representatives_counts(parties):
     point = ProvisionFactory()
     PositionFactory(actor=envoy, provision=point, stance="supports", taken_on=DAY)
     PositionFactory(actor=president, provision=point, stance="conditional", taken_on=DAY - datetime.timedelta(days=1))
-    cell = dashboard.stance_matrix(Record(), point.version, Record().points(point.version), [us]).rows[0].cells[0]
+    cell = stance_matrix(Record(), point.version, Record().points(point.version), [us]).rows[0].cells[0]
     assert (cell.stance, cell.via) == ("supports", envoy)
 
 
@@ -59,7 +62,7 @@ def test_convergence_counts_support_by_date_and_by_all(parties):
     PositionFactory(actor=ru, provision=one, stance="supports", taken_on=datetime.date(2025, 11, 21))
     PositionFactory(actor=us, provision=two, stance="supports", taken_on=datetime.date(2025, 11, 21))
     record = Record()
-    series = dashboard.convergence_series(record, version, record.points(version), [us, ru])
+    series = convergence_series(record, version, record.points(version), [us, ru])
     assert [(s.day.day, s.supported[us.pk], s.supported[ru.pk], s.by_all) for s in series.steps] == [
         (19, 1, 0, 0),
         (21, 2, 1, 1),
@@ -77,8 +80,8 @@ def test_territory_filter_includes_the_parts_of_a_region(parties):
 
     DispositionFactory(provision=inside, territory=part)
     record = Record()
-    matrix = dashboard.stance_matrix(record, version, record.points(version), list(parties))
-    rows = dashboard.filter_points(matrix, dashboard.PointFilters(territory=region), record.territories())
+    matrix = stance_matrix(record, version, record.points(version), list(parties))
+    rows = filter_points(matrix, PointFilter(territory=region))
     assert [row.point for row in rows] == [inside]
 
 
@@ -182,7 +185,7 @@ def test_map_stripes_a_territory_with_several_dispositions_and_lists_those_not_d
 def test_map_control_label_gives_each_sources_current_share(shares, label):
     from decimal import Decimal
 
-    from provisions.mapdata import control_label
+    from dashboard.mapdata import control_label
 
     observations = [
         SimpleNamespace(

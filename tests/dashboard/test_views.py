@@ -622,10 +622,10 @@ def test_atom_feed_entries_each_carry_an_updated_date(client, draft):
 
 
 def test_timeline_pages_to_older_entries_instead_of_stopping_silently(client, draft, monkeypatch):
-    from provisions import dashboard
+    from dashboard import views
 
     everything = client.get("/timeline/").context["entries"]
-    monkeypatch.setattr(dashboard, "TIMELINE_PAGE", 5)
+    monkeypatch.setattr(views, "TIMELINE_PAGE", 5)
     first = client.get("/timeline/")
     assert first.context["entries"] == everything[:5]
     assert "Older entries" in html(first) and "page=2" in html(first)

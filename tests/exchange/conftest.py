@@ -194,7 +194,7 @@ def editors_group(db: None) -> None:
     """The Editors group, also after a transactional test flushed the migration's rows."""
     from django.contrib.auth.models import Group, Permission
 
-    from provisions.editors import EDITORS_GROUP, editor_permission_codenames
+    from editors.permissions import EDITORS_GROUP, editor_permission_codenames
 
     group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
     for app_label, codename in editor_permission_codenames():

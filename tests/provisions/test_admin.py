@@ -43,7 +43,7 @@ def one_of_each(db):
 
 
 def test_every_model_editors_may_change_is_in_the_admin():
-    from provisions.editors import EDITOR_MODELS
+    from editors.permissions import EDITOR_MODELS
 
     registered = {(model._meta.app_label, model._meta.model_name) for model in EDITORIAL_MODELS}
     editable = {(app, name) for app, names in EDITOR_MODELS.items() if app in EDITORIAL_APPS for name in names}

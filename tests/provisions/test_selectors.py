@@ -5,9 +5,11 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from actors.as_of import positions_as_of
+from api.params import parse_as_of
 from history.records import end_of_day
 from history.writing import save_recorded
-from provisions.as_of import parse_as_of, positions_as_of, provisions_as_of, territories_as_of
+from provisions.as_of import provisions_as_of, territories_as_of
 from provisions.diffing import similarity, word_diff
 from provisions.selectors import compare_versions, lineage_of
 from provisions.services import lineage_link, provision_update
@@ -151,17 +153,17 @@ def test_provisions_as_of_show_the_stance_recorded_then():
 
     [then] = provisions_as_of(day(21), version_id=point.version_id)
     assert then.title == "Army cap"
-    assert [p.stance for p in then.positions_as_of] == ["opposes"]
-    assert then.positions_as_of[0].sources_as_of == list(position.sources.all())
+    assert [p.stance for p in then.stances] == ["opposes"]
+    assert then.stances[0].source_list == list(position.sources.all())
     [now] = provisions_as_of(end_of_day(datetime.date.today()), version_id=point.version_id)
-    assert [p.stance for p in now.positions_as_of] == ["conditional"]
+    assert [p.stance for p in now.stances] == ["conditional"]
     assert len(positions_as_of(day(24), provision_id=point.pk)) == 2
 
 
 def test_territories_as_of_carry_the_observations_recorded_then():
     observation = ControlObservationFactory(ukraine_share=12)
     [territory] = territories_as_of(end_of_day(datetime.date.today()))
-    assert territory.observations_as_of == [observation]
+    assert territory.observations_list == [observation]
     assert territories_as_of(day(1)) == []
 
 

@@ -13,10 +13,12 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 
 from actors.choices import Stance
+from dashboard.mapdata import DISPOSITION_CODES
+from dashboard.mapdata import territory_map as build_map
+from dashboard.selectors.convergence import ConvergenceSeries
+from dashboard.selectors.matrix import STANCE_LETTERS
+from dashboard.selectors.territories import TerritoryRow
 from provisions.choices import Disposition, Topic
-from provisions.dashboard import NO_STANCE, STANCE_LETTERS, ConvergenceSeries, TerritoryRow
-from provisions.mapdata import DISPOSITION_CODES
-from provisions.mapdata import territory_map as build_map
 
 register = template.Library()
 
@@ -219,11 +221,6 @@ def _date_ticks(days: list[date], x: Any) -> list[dict[str, Any]]:
 @register.inclusion_tag("provisions/_territory_map.html", takes_context=True)
 def territory_map(context: template.Context, rows: list[TerritoryRow]) -> dict[str, Any]:
     return {"map": build_map(rows), "request": context.get("request")}
-
-
-@register.filter
-def no_stance(value: str) -> bool:
-    return value == NO_STANCE
 
 
 @register.filter

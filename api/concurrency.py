@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .errors import PreconditionFailed
-from .filtering import as_id
+from .params import as_id
 
 
 def etag_for(data: Any, *, host_dependent: Iterable[str] = ()) -> str:

@@ -1,19 +1,18 @@
 """`?as_of=YYYY-MM-DD` on list and detail endpoints: the record as it stood at the
-end of that day (UTC), read from history through `provisions.as_of`."""
+end of that day (UTC), read from history through each app's `as_of` module."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from ..as_of import parse_as_of
-from .filtering import SEARCH_PARAM, as_id, matches_text, ordering_terms, query_text, sort_objects
+from .filtering import SEARCH_PARAM, matches_text, ordering_terms, query_text, sort_objects
+from .params import BadParameter, as_id, parse_as_of
 
 AS_OF_PARAM = "as_of"
 AS_OF_DESCRIPTION = (
@@ -27,9 +26,9 @@ def as_of_moment(request: Request) -> datetime | None:
     """The parsed `as_of` of the request (cached on it); 400 naming the parameter if malformed."""
     if not hasattr(request, "_api_as_of"):
         try:
-            request._api_as_of = parse_as_of(query_text(request, AS_OF_PARAM) or None)
-        except DjangoValidationError as error:
-            raise ValidationError({AS_OF_PARAM: error.messages}) from None
+            request._api_as_of = parse_as_of(query_text(request, AS_OF_PARAM) or None, AS_OF_PARAM)
+        except BadParameter as error:
+            raise ValidationError(error.message_dict) from None
     return request._api_as_of
 
 

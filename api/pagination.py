@@ -6,15 +6,14 @@ from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from .params import as_id
+
 
 def _positive_int(raw: str, name: str, maximum: int | None = None) -> int:
     upper = f" to {maximum}" if maximum else " or more"
     message = f"{name} must be a whole number from 1{upper}."
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise ValidationError({name: [message]}) from None
-    if value < 1 or (maximum is not None and value > maximum):
+    value = as_id(raw)  # ASCII digits only, as every integer parameter (`api.params`)
+    if value is None or value < 1 or (maximum is not None and value > maximum):
         raise ValidationError({name: [message]})
     return value
 

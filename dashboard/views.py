@@ -1,4 +1,4 @@
-"""The analysts' dashboard: thin views that gather context from `provisions.dashboard`.
+"""The analysts' dashboard: thin views that gather context from `dashboard.selectors`.
 
 Every page takes `?as_of=YYYY-MM-DD` (see `with_record`): it then shows the record
 as it stood at the end of that day.
@@ -11,7 +11,6 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,12 +18,30 @@ from django.utils.http import urlencode
 
 from actors.choices import Stance
 from actors.models import Actor
+from actors.stances import NO_STANCE
+from api.params import BadParameter, as_id, parse_as_of, parse_int
+from provisions.choices import Disposition, ProvisionStatus, Topic
+from provisions.points import PointFilter
+from provisions.selectors import compare_versions
 
-from . import dashboard
-from .as_of import parse_as_of
-from .choices import ProvisionStatus, Topic
-from .dashboard import NO_STANCE, Record
-from .selectors import compare_versions
+from .record import Record
+from .selectors.changes import describe_changes
+from .selectors.convergence import convergence_series
+from .selectors.matrix import STANCE_LETTERS, stance_matrix
+from .selectors.parties import actor_groups, actor_profile, party_summaries
+from .selectors.points import (
+    comparison_points,
+    filter_points,
+    point_detail,
+    previous_version,
+    status_counts,
+    topic_counts,
+    version_claims,
+    version_in_focus,
+)
+from .selectors.sources import source_citations
+from .selectors.territories import territory_rows
+from .selectors.timeline import TIMELINE_KINDS, TIMELINE_PAGE, timeline_page
 
 
 class BadInput(Exception):
@@ -42,30 +59,27 @@ def with_record(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             moment = parse_as_of(request.GET.get("as_of"))
-        except ValidationError as error:
-            return bad_request(request, f"Cannot show the record as of that date: {' '.join(error.messages)}")
+        except BadParameter as error:
+            return bad_request(request, f"Cannot show the record as of that date: {error.message_text}")
         request.record = Record(moment)
         request.as_of_date = moment.date() if moment else None
         try:
             return view(request, request.record, *args, **kwargs)
         except BadInput as error:
             return bad_request(request, str(error))
+        except BadParameter as error:
+            return bad_request(request, error.message_text)
 
     return wrapper
 
 
-def _int_param(request: HttpRequest, name: str) -> int | None:
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    if not value.isdigit():
-        raise BadInput(f"“{value}” is not a valid {name}: expected a number.")
-    return int(value)
+def _int_param(request: HttpRequest, name: str, minimum: int = 0) -> int | None:
+    return parse_int(request.GET.get(name), name, minimum=minimum)
 
 
 def version_from_request(request: HttpRequest, record: Record) -> Any:
     """The version named by `?version=`, or the one in focus by default."""
-    return dashboard.version_in_focus(record, _int_param(request, "version"))
+    return version_in_focus(record, _int_param(request, "version"))
 
 
 @with_record
@@ -76,24 +90,28 @@ def overview(request: HttpRequest, record: Record) -> HttpResponse:
         points = record.points(version)
         context.update(
             points=points,
-            matrix=dashboard.stance_matrix(record, version, points),
-            statuses=dashboard.status_counts(points),
-            topics=dashboard.topic_counts(points),
-            previous=dashboard.previous_version(record, version),
-            claims=dashboard.version_claims(record, version),
+            matrix=stance_matrix(record, version, points),
+            statuses=status_counts(points),
+            topics=topic_counts(points),
+            previous=previous_version(record, version),
+            claims=version_claims(record, version),
         )
     context.update(
-        changes=dashboard.describe_changes(record, record.changes(limit=8)),
+        changes=describe_changes(record, record.changes(limit=8)),
         events=record.events()[:6],
     )
     return render(request, "provisions/overview.html", context)
 
 
 class PointFilterForm(forms.Form):
+    """The points list's filters. Territory and party take an id or a slug, as in the API;
+    the filter itself is `provisions.points.PointFilter`, the API's too."""
+
     topic = forms.ChoiceField(choices=[("", "Any topic"), *Topic.choices], required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *ProvisionStatus.choices], required=False)
-    territory = forms.ChoiceField(required=False)
-    party = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    territory = forms.CharField(required=False)
+    disposition = forms.ChoiceField(choices=[("", "Any disposition"), *Disposition.choices], required=False)
+    party = forms.CharField(required=False)
     stance = forms.ChoiceField(
         choices=[("", "Any stance"), *Stance.choices, (NO_STANCE, "No recorded stance")], required=False
     )
@@ -101,51 +119,72 @@ class PointFilterForm(forms.Form):
 
     def __init__(self, *args: Any, territories: list, parties: list[tuple[str, list[Actor]]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.territories = {t.slug: t for t in territories}
-        self.parties = {p.pk: p for _label, members in parties for p in members}
-        self.fields["territory"].choices = [("", "Any territory"), *((t.slug, t.name) for t in territories)]
-        self.fields["party"].choices = [
-            ("", "Any party"),
-            *((label, [(p.pk, p.name) for p in members]) for label, members in parties),
-        ]
+        self.territories = territories
+        self.parties = [p for _label, members in parties for p in members]
+        self.fields["territory"].widget = forms.Select(
+            choices=[("", "Any territory"), *((t.slug, t.name) for t in territories)]
+        )
+        self.fields["party"].widget = forms.Select(
+            choices=[("", "Any party"), *((label, [(p.pk, p.name) for p in members]) for label, members in parties)]
+        )
 
-    def filters(self) -> dashboard.PointFilters:
+    def clean_territory(self) -> Any:
+        return _pick(self.cleaned_data["territory"], self.territories, "territory")
+
+    def clean_party(self) -> Any:
+        return _pick(self.cleaned_data["party"], self.parties, "party")
+
+    def point_filter(self, *, columns: list[Actor]) -> PointFilter:
         data = self.cleaned_data
-        return dashboard.PointFilters(
+        return PointFilter(
             topic=data["topic"],
             status=data["status"],
-            territory=self.territories.get(data["territory"]),
-            party=self.parties.get(data["party"]),
+            territory=data["territory"],
+            disposition=data["disposition"],
+            party=data["party"],
             stance=data["stance"],
-            q=data["q"].strip(),
+            text=data["q"].strip(),
+            columns=tuple(columns),
+            territory_tree=tuple(self.territories),
         )
+
+
+def _pick(value: str, records: list[Any], name: str) -> Any:
+    """The record on the page whose id or slug is `value` (ids read by `api.params`, as in the API)."""
+    if not value.strip():
+        return None
+    pk = as_id(value)
+    for item in records:
+        if item.pk == pk or item.slug == value.strip():
+            return item
+    raise forms.ValidationError(f"“{value}” is not on record as a {name}.")
 
 
 @with_record
 def provision_list(request: HttpRequest, record: Record) -> HttpResponse:
     version = version_from_request(request, record)
     territories = record.territories()
-    form = PointFilterForm(request.GET, territories=territories, parties=dashboard.actor_groups(record))
+    form = PointFilterForm(request.GET, territories=territories, parties=actor_groups(record))
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
         raise BadInput(f"These filters cannot be used: {problems}")
     context: dict[str, Any] = {"version": version, "versions": record.versions(), "form": form}
     if version is not None:
         points = record.points(version)
-        filters = form.filters()
+        filters = form.point_filter(columns=record.principal_parties())
         # A party or person outside the matrix columns, when filtered on, gets a column of its own.
         parties = record.principal_parties()
         if filters.party is not None and filters.party not in parties:
             parties = [*parties, filters.party]
             context["extra_party"] = filters.party
-        matrix = dashboard.stance_matrix(record, version, points, parties)
-        context.update(matrix=matrix, rows=dashboard.filter_points(matrix, filters, territories), filters=filters)
+        matrix = stance_matrix(record, version, points, parties)
+        context.update(matrix=matrix, rows=filter_points(matrix, filters), filters=filters)
     return render(request, "provisions/provision_list.html", context)
 
 
 @with_record
 def provision_detail(request: HttpRequest, record: Record, pk: int) -> HttpResponse:
-    detail = dashboard.point_detail(record, pk)
+    detail = point_detail(record, pk)
     return render(request, "provisions/provision_detail.html", {"detail": detail, "point": detail.point})
 
 
@@ -159,8 +198,8 @@ def compare_picker(request: HttpRequest, record: Record) -> HttpResponse:
             url += "?" + urlencode({"as_of": request.as_of_date.isoformat()})
         return redirect(url)
     versions = record.versions()
-    focus = dashboard.version_in_focus(record)
-    before = dashboard.previous_version(record, focus) if focus else None
+    focus = version_in_focus(record)
+    before = previous_version(record, focus) if focus else None
     if before is None:
         before = next((v for v in versions if focus and v.pk != focus.pk), None)
     context = {"versions": versions, "old": before, "new": focus}
@@ -173,8 +212,8 @@ def version_compare(request: HttpRequest, record: Record, a: int, b: int) -> Htt
     comparison = compare_versions(
         old,
         new,
-        old_points=dashboard.comparison_points(record, old),
-        new_points=dashboard.comparison_points(record, new),
+        old_points=comparison_points(record, old),
+        new_points=comparison_points(record, new),
     )
     context = {"comparison": comparison, "versions": record.versions(), "old": old, "new": new}
     return render(request, "provisions/version_compare.html", context)
@@ -184,34 +223,30 @@ def version_compare(request: HttpRequest, record: Record, a: int, b: int) -> Htt
 def territory_list(request: HttpRequest, record: Record) -> HttpResponse:
     version = version_from_request(request, record)
     points = record.points(version) if version is not None else []
-    rows = dashboard.territory_rows(record, points)
+    rows = territory_rows(record, points)
     context = {"version": version, "versions": record.versions(), "rows": rows}
     return render(request, "provisions/territory_list.html", context)
 
 
 def _party(request: HttpRequest, record: Record) -> Actor | None:
-    pk = _int_param(request, "party")
-    if pk is None:
-        return None
-    party = record.actors().get(pk)
-    if party is None:
-        raise Http404("No such party.")
-    return party
+    """`?party=` (id or slug); 404 if no such party is on record."""
+    try:
+        return _pick(request.GET.get("party", ""), list(record.actors().values()), "party")
+    except forms.ValidationError:
+        raise Http404("No such party.") from None
 
 
 @with_record
 def timeline(request: HttpRequest, record: Record) -> HttpResponse:
     party = _party(request, record)
-    number = _int_param(request, "page")
-    if number is not None and number < 1:
-        raise BadInput(f"“{number}” is not a valid page: pages are numbered from 1.")
-    page = dashboard.timeline_page(record, party=party, number=number or 1, size=dashboard.TIMELINE_PAGE)
+    number = _int_param(request, "page", minimum=1)
+    page = timeline_page(record, party=party, number=number or 1, size=TIMELINE_PAGE)
     context = {
         "entries": page.entries,
         "page": page,
         "party": party,
-        "party_groups": dashboard.actor_groups(record),
-        "kinds": dashboard.TIMELINE_KINDS,
+        "party_groups": actor_groups(record),
+        "kinds": TIMELINE_KINDS,
     }
     return render(request, "provisions/timeline.html", context)
 
@@ -222,11 +257,44 @@ def convergence(request: HttpRequest, record: Record) -> HttpResponse:
     context: dict[str, Any] = {"version": version, "versions": record.versions()}
     if version is not None:
         points = record.points(version)
-        context["series"] = dashboard.convergence_series(record, version, points)
+        context["series"] = convergence_series(record, version, points)
     return render(request, "provisions/convergence.html", context)
 
 
 @with_record
 def source_detail(request: HttpRequest, record: Record, pk: int) -> HttpResponse:
-    citations = dashboard.source_citations(record, pk)
+    citations = source_citations(record, pk)
     return render(request, "provisions/source_detail.html", {"citations": citations, "source": citations.source})
+
+
+# --- Parties and people (`/actors/`) -------------------------------------------------------
+
+
+@with_record
+def actor_list(request: HttpRequest, record: Record) -> HttpResponse:
+    version = version_from_request(request, record)
+    points = record.points(version) if version is not None else []
+    summaries = party_summaries(record, version, points)
+    context = {
+        "version": version,
+        "versions": record.versions(),
+        "principal": [s for s in summaries if s.actor.is_principal],
+        "others": [s for s in summaries if not s.actor.is_principal and s.actor.represents_id is None],
+        "people": [s for s in summaries if s.actor.represents_id is not None],
+        "stances": STANCE_LETTERS,
+    }
+    return render(request, "actors/actor_list.html", context)
+
+
+@with_record
+def actor_detail(request: HttpRequest, record: Record, pk: int) -> HttpResponse:
+    actor = record.actors().get(pk)
+    if actor is None:
+        raise Http404("No such party or person on record.")
+    version = version_from_request(request, record)
+    profile = actor_profile(record, actor, version)
+    return render(
+        request,
+        "actors/actor_detail.html",
+        {"actor": actor, "profile": profile, "version": version, "versions": record.versions()},
+    )

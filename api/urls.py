@@ -9,8 +9,9 @@ from rest_framework.routers import DefaultRouter
 from actors.api.views import ActorViewSet, EventViewSet, PositionViewSet
 from exchange.api import SnapshotViewSet, WebhookSubscriptionViewSet
 from history.api.views import ChangeFeedView
-from provisions.api.errors import api_not_found
 from provisions.api.views import PlanViewSet, ProvisionViewSet, SourceViewSet, TerritoryViewSet, VersionViewSet
+
+from .errors import api_not_found
 
 app_name = "api"
 

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from provisions.editors import EDITORS_GROUP
+from editors.permissions import EDITORS_GROUP
 
 
 class Command(BaseCommand):

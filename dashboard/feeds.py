@@ -10,14 +10,16 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from actors.models import Actor
+from api.params import as_id
 
-from .dashboard import Record, TimelineEntry, timeline
+from .record import Record
+from .selectors.timeline import TimelineEntry, timeline
 
 FEED_LENGTH = 50
 
 
 class TimelineFeed(Feed):
-    """The latest timeline entries; `?party=<id>` narrows it as the page does."""
+    """The latest timeline entries; `?party=<id or slug>` narrows it as the page does."""
 
     feed_type = Atom1Feed
     subtitle = "Events, stances taken, texts published and corrections in the negotiation record."
@@ -26,9 +28,8 @@ class TimelineFeed(Feed):
         value = request.GET.get("party", "").strip()
         if not value:
             return None
-        if not value.isdigit():
-            raise Http404("No such party.")
-        party = Actor.objects.filter(pk=int(value)).first()
+        # An id or a slug, read as every page reads them (`api.params`).
+        party = Actor.objects.filter(pk=as_id(value)).first() or Actor.objects.filter(slug=value).first()
         if party is None:
             raise Http404("No such party.")
         return party

@@ -6,7 +6,6 @@ a 400 naming the parameter, rather than silently ignoring it.
 
 from __future__ import annotations
 
-import re
 from functools import reduce
 from operator import and_, or_
 from typing import Any
@@ -18,19 +17,10 @@ from django.db.models import Model, Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from .params import resolve_id_or_slug
+
 SEARCH_PARAM = "search"
 ORDERING_PARAM = "ordering"
-
-
-_ID = re.compile(r"[0-9]{1,18}")
-
-
-def as_id(value: str | None) -> int | None:
-    """`value` as a database id, or None: ASCII digits only (`"¹9".isdigit()` is True in
-    Python, but int() refuses it) and short enough for a bigint."""
-    if value is None or not _ID.fullmatch(value):
-        return None
-    return int(value)
 
 
 def query_text(request: Any, name: str) -> str:
@@ -159,17 +149,6 @@ def ordering_terms(request: Any, view: Any) -> list[str]:
         terms += [f"{prefix}{field}" for field in allowed[name]]
     # A stable tiebreak, so paging through a sorted list never skips or repeats a row.
     return [*terms, "id"]
-
-
-def resolve_id_or_slug(model: type[Model], value: str, param: str) -> Model:
-    """The record whose id or slug is `value`; 400 naming `param` if there is none."""
-    match = Q(slug=value)
-    if (pk := as_id(value)) is not None:
-        match |= Q(pk=pk)
-    found = model._default_manager.filter(match).first()
-    if found is None:
-        raise ValidationError({param: [f"No {model._meta.verbose_name} with id or slug “{value}”."]})
-    return found
 
 
 class StrictBooleanField(forms.Field):

@@ -1,3 +1,5 @@
+"""The dashboard's pages. URL names keep their namespaces (`provisions:…`, `actors:…`)."""
+
 from django.urls import path
 
 from . import views
@@ -17,3 +19,12 @@ urlpatterns = [
     path("convergence/", views.convergence, name="convergence"),
     path("sources/<int:pk>/", views.source_detail, name="source_detail"),
 ]
+
+# Mounted at /actors/ under the `actors` namespace (config/urls.py).
+actor_urlpatterns = (
+    [
+        path("", views.actor_list, name="actor_list"),
+        path("<int:pk>/", views.actor_detail, name="actor_detail"),
+    ],
+    "actors",
+)

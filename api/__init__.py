@@ -1,0 +1,1 @@
+"""The API machinery every app shares, and the one router of `/api/v1/` (`api.urls`)."""

@@ -1,0 +1,65 @@
+"""The convergence page: per date, the share of points each principal party supports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from actors.choices import Stance
+from actors.models import Actor, Position
+from actors.stances import counted_stances, current_of
+from provisions.models import Provision, Version
+
+from ..record import Record
+
+# --- Convergence ------------------------------------------------------------------------
+
+
+@dataclass
+class ConvergenceStep:
+    day: date
+    supported: dict[int, int]  # party id -> points it supports
+    by_all: int  # points every party supports
+    total: int
+
+    def share(self, party_id: int) -> float:
+        return self.supported.get(party_id, 0) / self.total if self.total else 0.0
+
+    @property
+    def share_by_all(self) -> float:
+        return self.by_all / self.total if self.total else 0.0
+
+
+@dataclass
+class ConvergenceSeries:
+    version: Version
+    parties: list[Actor]
+    steps: list[ConvergenceStep]
+    total: int
+
+
+def convergence_series(
+    record: Record, version: Version, points: list[Provision], parties: list[Actor] | None = None
+) -> ConvergenceSeries:
+    """For each date on which a stance on a point of `version` was taken: the share of
+    the version's points each party supports, and the share all of them support.
+
+    Stances are read by the matrix rule (`party_stances`) as they stood at the end of
+    each date. Points are those of the version now (or as of the record's moment).
+    """
+    parties = record.principal_parties() if parties is None else parties
+    point_ids = {point.pk for point in points}
+    positions = [p for p in record.positions(version_id=version.pk, provision__isnull=False) if p.provision_id]
+    positions = [p for p in positions if p.provision_id in point_ids]
+    steps = []
+    for day in sorted({p.taken_on for p in positions}):
+        current = current_of([p for p in positions if p.taken_on <= day])
+        chosen = counted_stances(current, parties)
+        supported = {party.pk: sum(1 for pk in point_ids if _supports(chosen.get((pk, party.pk)))) for party in parties}
+        by_all = sum(1 for pk in point_ids if parties and all(_supports(chosen.get((pk, p.pk))) for p in parties))
+        steps.append(ConvergenceStep(day, supported, by_all, len(point_ids)))
+    return ConvergenceSeries(version, parties, steps, len(point_ids))
+
+
+def _supports(position: Position | None) -> bool:
+    return position is not None and position.stance == Stance.SUPPORTS

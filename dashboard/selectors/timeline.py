@@ -1,0 +1,171 @@
+"""The timeline page and feed: events, stances taken, texts published, accounts, corrections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.urls import reverse
+
+from actors.models import Actor, Position
+from actors.stances import speaks_for
+from history.models import ChangeAction
+from provisions.models import Source
+
+from ..record import Record
+from .changes import claim_url, describe_changes
+
+# --- Timeline ----------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    day: date
+    kind: str  # "event", "stance", "version", "account" or "edit"
+    title: str
+    url: str
+    body: str = ""
+    sources: list[Source] = field(default_factory=list)
+    actors: list[Actor] = field(default_factory=list)
+    stance: str = ""
+    anchor: str = ""
+    approximate: bool = False
+    order: int = 0
+
+    @property
+    def sort_key(self) -> tuple[date, int, int]:
+        return (self.day, {"version": 4, "event": 3, "stance": 2, "account": 1, "edit": 0}[self.kind], self.order)
+
+
+TIMELINE_KINDS = {
+    "event": "Events",
+    "stance": "Stances taken",
+    "version": "Texts published",
+    "account": "Competing accounts",
+    "edit": "Corrections to the record",
+}
+
+
+def _involves(actor: Actor, party: Actor | None) -> bool:
+    return party is None or speaks_for(actor, party)
+
+
+def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) -> list[TimelineEntry]:
+    """Dated entries, newest first: events, stances taken, texts published, competing
+    accounts, and corrections to the record (updates and deletions in the change log).
+
+    With `party`, only what involves that party or a person who represents it.
+    """
+    actors = record.actors()
+    entries: list[TimelineEntry] = []
+    for event in record.events():
+        if party is not None and not any(_involves(a, party) for a in event.actor_list):
+            continue
+        entries.append(
+            TimelineEntry(
+                day=event.occurred_on,
+                kind="event",
+                title=event.title,
+                url=reverse("provisions:timeline") + f"#event-{event.pk}",
+                body=event.description,
+                sources=event.source_list,
+                actors=event.actor_list,
+                anchor=f"event-{event.pk}",
+                approximate=event.date_is_approximate,
+                order=event.pk,
+            )
+        )
+    filters = {} if party is None else {"actor_id__in": [a.pk for a in actors.values() if _involves(a, party)]}
+    for position in record.positions(**filters):
+        entries.append(_stance_entry(position))
+    for version in record.versions():
+        if party is not None and version.proposed_by_id != party.pk:
+            continue
+        entries.append(
+            TimelineEntry(
+                day=version.dated,
+                kind="version",
+                title=f"{version.plan.name}: {version.label}",
+                url=version.get_absolute_url(),
+                body=version.summary,
+                actors=[actors[version.proposed_by_id]] if version.proposed_by_id in actors else [],
+                order=version.pk,
+            )
+        )
+    speakers = None if party is None else [a.pk for a in actors.values() if _involves(a, party)]
+    for account in record.accounts(speakers):
+        entries.append(
+            TimelineEntry(
+                day=account.reported_on,
+                kind="account",
+                title=f"{account.claimant} on “{account.claim.question}”",
+                url=claim_url(account.claim),
+                body=account.says,
+                sources=[account.source],
+                actors=[account.actor] if account.actor else [],
+                order=account.pk,
+            )
+        )
+    for change in describe_changes(record, record.changes(limit=limit, actions=[ChangeAction.UPDATED, "deleted"])):
+        if party is not None and not (change.actor and _involves(change.actor, party)):
+            continue
+        entries.append(
+            TimelineEntry(
+                day=change.change.changed_at.date(),
+                kind="edit",
+                title=change.label,
+                url=change.url,
+                body=change.summary,
+                actors=[change.actor] if change.actor else [],
+                order=change.change.pk,
+            )
+        )
+    entries.sort(key=lambda entry: entry.sort_key, reverse=True)
+    return entries[:limit]
+
+
+TIMELINE_PAGE = 200
+
+
+@dataclass
+class TimelinePage:
+    entries: list[TimelineEntry]
+    number: int
+    has_older: bool
+
+    @property
+    def older(self) -> int | None:
+        return self.number + 1 if self.has_older else None
+
+    @property
+    def newer(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+
+def timeline_page(
+    record: Record, *, party: Actor | None = None, number: int = 1, size: int = TIMELINE_PAGE
+) -> TimelinePage:
+    """Page `number` (from 1, newest first) of the timeline, saying whether older entries exist."""
+    start = (number - 1) * size
+    entries = timeline(record, party=party, limit=start + size + 1)
+    return TimelinePage(entries[start : start + size], number, len(entries) > start + size)
+
+
+def _stance_entry(position: Position) -> TimelineEntry:
+    if position.provision_id:
+        subject = f"point {position.provision.number} ({position.provision.title})"
+        url = reverse("provisions:provision_detail", args=[position.provision_id])
+    else:
+        subject = f"“{position.version.label}” as a whole"
+        url = reverse("actors:actor_detail", args=[position.actor_id])
+    return TimelineEntry(
+        day=position.taken_on,
+        kind="stance",
+        title=f"{position.actor.name}: {position.get_stance_display().lower()} {subject}",
+        url=url,
+        body=position.summary,
+        sources=position.source_list,
+        actors=[position.actor],
+        stance=position.stance,
+        order=position.pk,
+    )
