@@ -19,8 +19,8 @@ class ActorAdmin(RecordedAdmin):
 
 @admin.register(Position)
 class PositionAdmin(RecordedAdmin):
-    list_display = ["actor", "stance", "version", "provision", "taken_on", "attributed_to"]
-    list_filter = ["stance", "actor", "version"]
+    list_display = ["actor", "stance", "attribution", "version", "provision", "taken_on", "attributed_to"]
+    list_filter = ["stance", "attribution", "actor", "version"]
     list_select_related = ["actor", "version", "provision"]
     search_fields = ["summary", "attributed_to", "actor__name", "provision__title"]
     date_hierarchy = "taken_on"
@@ -30,7 +30,7 @@ class PositionAdmin(RecordedAdmin):
 
 @admin.register(Event)
 class EventAdmin(RecordedAdmin):
-    list_display = ["occurred_on", "title", "kind", "location", "date_is_approximate"]
+    list_display = ["occurred_on", "title", "kind", "location", "date_precision"]
     list_filter = ["kind", "actors"]
     search_fields = ["title", "description", "location"]
     date_hierarchy = "occurred_on"

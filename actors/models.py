@@ -16,9 +16,11 @@ from simple_history.models import HistoricalRecords
 
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
+from provisions.choices import DatePrecision
+from provisions.dating import precision_error, precision_field
 from provisions.models import Provision, Source, Version
 
-from .choices import ActorKind, EventKind, Stance
+from .choices import ActorKind, Attribution, EventKind, Stance
 
 # The first time zone to start a new day (UTC+14).
 _FIRST_ZONE = ZoneInfo("Pacific/Kiritimati")
@@ -128,8 +130,18 @@ class Position(RecordedModel):
     stance = models.CharField(max_length=20, choices=Stance.choices)
     summary = models.TextField()
     taken_on = models.DateField(help_text="When the stance was taken (or first reported).")
+    taken_on_precision = precision_field("taken_on")
+    attribution = models.CharField(
+        max_length=20,
+        choices=Attribution.choices,
+        default=Attribution.STATED,
+        help_text="Stated: the party, or a person who speaks for it, said so. Attributed: someone else says so.",
+    )
     attributed_to = models.CharField(
-        max_length=300, blank=True, help_text="Who reports it, e.g. “Ukrainian officials speaking to Axios”."
+        max_length=300,
+        blank=True,
+        help_text="Who reports it, e.g. “Ukrainian officials speaking to Axios”; "
+        "for an attributed stance, who attributes it (required).",
     )
     sources = models.ManyToManyField(Source, related_name="positions")
 
@@ -140,6 +152,11 @@ class Position(RecordedModel):
         ordering = ["-taken_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=~Q(summary=""), name="position_summary_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(attribution=Attribution.ATTRIBUTED) | ~Q(attributed_to=""),
+                name="attributed_position_says_by_whom",
+                violation_error_message="Say who attributes this stance to the party.",
+            ),
         ]
         indexes = [models.Index(fields=["actor", "version", "provision", "taken_on"])]
 
@@ -162,6 +179,10 @@ class Position(RecordedModel):
                 errors["provision"] = "This point belongs to another version."
         if self.taken_on and self.taken_on > latest_today():
             errors["taken_on"] = "A position cannot be dated in the future."
+        if problem := precision_error(self.taken_on, self.taken_on_precision):
+            errors["taken_on_precision"] = problem
+        if self.attribution == Attribution.ATTRIBUTED and not self.attributed_to.strip():
+            errors["attributed_to"] = "Say who attributes this stance to the party."
         if errors:
             raise ValidationError(errors)
 
@@ -176,7 +197,7 @@ class Event(RecordedModel):
 
     title = models.CharField(max_length=300)
     occurred_on = models.DateField()
-    date_is_approximate = models.BooleanField(default=False)
+    date_precision = precision_field("occurred_on")
     kind = models.CharField(max_length=30, choices=EventKind.choices, default=EventKind.OTHER)
     location = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
@@ -202,9 +223,16 @@ class Event(RecordedModel):
     def __str__(self) -> str:
         return f"{self.occurred_on:%Y-%m-%d} {self.title}"
 
+    @property
+    def date_is_approximate(self) -> bool:
+        """Kept for API consumers of v1: true unless the exact day is known."""
+        return self.date_precision != DatePrecision.DAY
+
     def clean(self) -> None:
         if self.occurred_on and self.occurred_on > latest_today():
             raise ValidationError({"occurred_on": "An event cannot be dated in the future."})
+        if problem := precision_error(self.occurred_on, self.date_precision):
+            raise ValidationError({"date_precision": problem})
 
 
 class Claim(RecordedModel):

@@ -30,7 +30,7 @@ from .numbering import point_sort_key
 class SourceAdmin(RecordedAdmin):
     # A web address typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["title", "publisher", "published_on", "kind", "url"]
+    list_display = ["title", "publisher", "published_on", "kind", "is_state_media", "url"]
     list_filter = ["kind", "publisher"]
     search_fields = ["title", "publisher", "url", "notes"]
     date_hierarchy = "published_on"
@@ -51,7 +51,7 @@ class ProvisionAdminForm(forms.ModelForm):
 
     class Meta:
         model = Provision
-        fields = ["version", "number", "title", "text", "topics", "status"]
+        fields = ["version", "number", "title", "text_basis", "text", "note", "topics", "status", "sources"]
 
 
 class ProvisionInlineFormSet(forms.BaseInlineFormSet):
@@ -77,7 +77,7 @@ class ProvisionInline(admin.TabularInline):
     model = Provision
     form = ProvisionAdminForm
     formset = ProvisionInlineFormSet
-    fields = ["number", "title", "text", "topics", "status"]
+    fields = ["number", "title", "text_basis", "text", "topics", "status"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
     extra = 0
     show_change_link = True
@@ -111,7 +111,14 @@ class DispositionInline(admin.TabularInline):
 class PositionInline(admin.StackedInline):
     model = Position
     fk_name = "provision"
-    fields = ["actor", "stance", "taken_on", "summary", "attributed_to", "sources"]
+    fields = [
+        "actor",
+        "stance",
+        ("taken_on", "taken_on_precision"),
+        "summary",
+        ("attribution", "attributed_to"),
+        "sources",
+    ]
     extra = 0
     autocomplete_fields = ["actor", "sources"]
     ordering = ["actor__name", "-taken_on"]
@@ -162,7 +169,7 @@ class ProvisionAdmin(RecordedAdmin):
     list_select_related = ["version", "version__plan"]
     search_fields = ["number", "title", "text", "version__label"]
     ordering = ["-version__dated", "version_id", "sort_key"]
-    autocomplete_fields = ["version"]
+    autocomplete_fields = ["version", "sources"]
     inlines = [DispositionInline, PositionInline, LineageInline]
     actions = [_status_action(status) for status in ProvisionStatus]
 

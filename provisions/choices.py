@@ -42,6 +42,25 @@ class TextBasis(models.TextChoices):
     RECONSTRUCTED = "reconstructed", "Reconstructed from several reports"
 
 
+class PointTextBasis(models.TextChoices):
+    """How the wording of one point is known: as a version's text can be, or not at all
+    (the point is known to exist, its wording was not reported)."""
+
+    OFFICIAL = TextBasis.OFFICIAL.value, TextBasis.OFFICIAL.label
+    LEAKED = TextBasis.LEAKED.value, TextBasis.LEAKED.label
+    REPORTED = TextBasis.REPORTED.value, TextBasis.REPORTED.label
+    RECONSTRUCTED = TextBasis.RECONSTRUCTED.value, TextBasis.RECONSTRUCTED.label
+    NOT_REPORTED = "not_reported", "Not reported"
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a stored date is known. A month-only date is stored as the 1st of the month."""
+
+    DAY = "day", "Exact day"
+    MONTH = "month", "Month only"
+    APPROXIMATE = "approximate", "Approximate (about that day)"
+
+
 class ProvisionStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     DISPUTED = "disputed", "Disputed"

@@ -831,7 +831,7 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
                 sources=event.source_list,
                 actors=event.actor_list,
                 anchor=f"event-{event.pk}",
-                approximate=event.date_is_approximate,
+                approximate=event.date_precision != "day",
                 order=event.pk,
             )
         )

@@ -1,6 +1,13 @@
+from pathlib import Path
+
 import pytest
 
 from tests.factories import EditorFactory
+
+# A small frozen record the page, API and job tests run on. It is a test fixture, not the
+# record: the shipped record (provisions/demo/record/) grows with the negotiation, and
+# tests of the mechanics must not change with it. Tests of the record itself load that.
+DEMO_FIXTURE = Path(__file__).parent / "fixtures" / "demo_record.json"
 
 
 @pytest.fixture
@@ -16,7 +23,7 @@ def editor_client(client, editor):
 
 @pytest.fixture
 def demo_data(db):
-    """The shipped demo dataset, loaded as `make run` does."""
+    """The frozen test record, loaded as `make run` loads the shipped one."""
     from provisions.demo.loading import load_demo
 
-    return load_demo()
+    return load_demo(DEMO_FIXTURE)

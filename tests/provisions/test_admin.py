@@ -194,6 +194,7 @@ def version_form_data(version, rows):
         "plan": version.plan_id,
         "label": version.label,
         "dated": version.dated.isoformat(),
+        "dated_precision": version.dated_precision,
         "status": version.status,
         "text_basis": version.text_basis,
         "summary": version.summary,
