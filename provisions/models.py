@@ -216,7 +216,9 @@ class Provision(RecordedModel):
     sort_key = models.CharField(max_length=40, editable=False, db_index=True)
     title = models.CharField(max_length=300)
     text = models.TextField(help_text="The full text, or our summary where no text is public.")
-    topics = models.JSONField(default=list, help_text="One or more topics from the controlled vocabulary.")
+    topics = models.JSONField(
+        default=list, blank=True, help_text="One or more topics from the controlled vocabulary."
+    )  # blank: validated in clean() (an imported point awaiting review may have none)
     status = models.CharField(max_length=30, choices=ProvisionStatus.choices, default=ProvisionStatus.PROPOSED)
     derives_from = models.ManyToManyField(
         "self",
@@ -264,7 +266,11 @@ class Provision(RecordedModel):
             if clash.exists():
                 errors["number"] = f"This version already has a point numbered {clash.first().number}."
         topics = self.topics if isinstance(self.topics, list) else None
-        if not topics:
+        # An imported point awaiting review may have none: the importer leaves the topics empty
+        # rather than guess one its words do not name; the editor sets them.
+        if topics == [] and self.status == ProvisionStatus.PROPOSED and self._state.adding:
+            pass
+        elif not topics:
             errors["topics"] = "Choose at least one topic."
         elif unknown := sorted(set(topics) - set(Topic.values)):
             errors["topics"] = f"Unknown topic(s): {', '.join(map(str, unknown))}."
