@@ -58,6 +58,7 @@ PART_THRESHOLD = 0.22
 NEXT_PART_THRESHOLD = 0.30
 # Share of a point's words found in the other for a split or a merge.
 CONTAINMENT = 0.5
+STRONG_CONTAINMENT = 0.8
 # Share of new points whose best textual match has their number, from which numbers count as
 # evidence ("the new text edits the old one point by point").
 NUMBERING_AGREES = 0.5
@@ -358,7 +359,7 @@ def align(
     leftover = [p for p in pairs if p.i not in linked_new and p.j not in linked_old]
     for pair in _assign(leftover, MOVED_THRESHOLD):
         chosen[(pair.i, pair.j)] = (pair, MOVED)
-    _add_parts(pairs, chosen)
+    _add_parts(pairs, chosen, _renumbered_away(new, old) if agrees else (set(), set()))
     links = [
         Link(pair.i, pair.j, round(pair.score, 4), relation, "")
         for pair, relation in (_relation(chosen, key, new, old) for key in chosen)
@@ -377,8 +378,24 @@ def align(
     )
 
 
-def _add_parts(pairs: list[_Pair], chosen: dict[tuple[int, int], tuple[_Pair, str]]) -> None:
-    """Splits (a leftover new point from a linked earlier one) and merges (the reverse)."""
+def _renumbered_away(new: _Side, old: _Side) -> tuple[set[int], set[int]]:
+    """In a text that keeps the numbers: new points whose number is new, earlier points whose number
+    is gone. Those were added and deleted, unless their words say otherwise."""
+    new_keys, old_keys = set(new.keys), set(old.keys)
+    return (
+        {i for i, key in enumerate(new.keys) if key not in old_keys},
+        {j for j, key in enumerate(old.keys) if key not in new_keys},
+    )
+
+
+def _add_parts(
+    pairs: list[_Pair], chosen: dict[tuple[int, int], tuple[_Pair, str]], added_deleted: tuple[set[int], set[int]]
+) -> None:
+    """Splits (a leftover new point from a linked earlier one) and merges (the reverse).
+
+    Where the new text keeps the numbers, a point with a new number was added and an earlier
+    number that is gone was deleted: a part then needs most of its words in the other point."""
+    added, deleted = added_deleted
     new_of = defaultdict(set)
     old_of = defaultdict(set)
     for i, j in chosen:
@@ -391,6 +408,8 @@ def _add_parts(pairs: list[_Pair], chosen: dict[tuple[int, int], tuple[_Pair, st
         by_old[pair.j].append(pair)
 
     def part_of(pair: _Pair, share: float, neighbours: bool) -> float:
+        if pair.i in added or pair.j in deleted:
+            return pair.score + share if share >= STRONG_CONTAINMENT else 0.0
         if share >= CONTAINMENT and pair.score >= PART_THRESHOLD:
             return pair.score + share
         if neighbours and pair.score >= NEXT_PART_THRESHOLD:
