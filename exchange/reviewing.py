@@ -116,8 +116,9 @@ def import_job_review(
             if target not in earlier:
                 raise ValidationError(
                     {
-                        "derives_from": f"Point id {target} is not a point of “{job.revises.label}”: a link can only be "
-                        f"re-pointed to a point of the version this import revises (point {link.provision.number})."
+                        "derives_from": f"Point id {target} is not a point of “{job.revises.label}”: a link can "
+                        f"only be re-pointed to a point of the version this import revises "
+                        f"(point {link.provision.number})."
                     }
                 )
             was = link.derives_from.number

@@ -218,7 +218,7 @@ def test_pasting_a_draft_imports_it_and_shows_the_report(draft_28, editor_client
     page = editor_client.get(response.url).content.decode()
     assert "Imported, awaiting review" in page
     assert "<strong>19</strong> points found" in page
-    assert "Review the proposed links" in page and f"provision__version__id__exact={job.version_id}" in page
+    assert "Review the proposed links" in page and f"/admin/exchange/importjob/{job.pk}/review/" in page
     assert "Publish (confirm remaining proposed links)" in page
     assert 'http-equiv="refresh"' not in page
 
