@@ -35,10 +35,10 @@ TITLE_SHORT_WORDS = 8
 _BOLD = re.compile(r"\*\*|__")
 _HEADING = re.compile(r"^#{1,6}\s+")
 # "Point 1:", "Point 10a.", "Пункт 1." ("Article 5" is left alone: drafts cite articles of other treaties).
-_WORD_NUMBER = re.compile(r"^(?:point|пункт)\s+(\d{1,3}[a-z]?)(?![\w])\s*[.:)\-–—]?\s*(.*)$", re.IGNORECASE)
+_WORD_NUMBER = re.compile(r"^(?:point|пункт)\s+(\d{1,4}[a-z]?)(?![\w])\s*[.:)\-–—]?\s*(.*)$", re.IGNORECASE)
 # "1.", "1)", "1:", "10a.", "10a)": the punctuation must be followed by a space or end the line,
 # so "1.5 million" is not a point.
-_NUMBER = re.compile(r"^(\d{1,3}[a-z]?)[.):](?:\s+(.*)|\s*$)")
+_NUMBER = re.compile(r"^(\d{1,4}[a-z]?)[.):](?:\s+(.*)|\s*$)")
 # "10a Text": a letter glued to the number stands without punctuation.
 _NUMBER_LETTER = re.compile(r"^(\d{1,3}[a-z])\s+(.*)$")
 # "a.", "a)", "(a)", "а)", "б)": a sub-point of the preceding number (Cyrillic letters count as
@@ -187,6 +187,8 @@ def parse_draft(text: str) -> Draft:
             _BOLD.sub("", line, count=2) if re.match(r"^(\*\*|__)\s*((point|пункт)\s+)?\d", line, re.I) else line
         )
         numbered = _match_number(plain_start)
+        if numbered is not None and not _plausible_number(numbered[0], current):
+            numbered = None
         if numbered is not None and current is not None:
             number = numbered[0]
             main = int(re.match(r"\d+", number).group(0))
@@ -260,6 +262,14 @@ def parse_draft(text: str) -> Draft:
     return Draft(points=points, preamble="\n".join(preamble), warnings=warnings + _numbering_warnings(points))
 
 
+def _plausible_number(number: str, current: _Building | None) -> bool:
+    """Four digits ("2025. The parties…", a wrapped line) number a point only right after 999, 1000…"""
+    main = re.match(r"\d+", number).group(0)
+    if len(main) < 4:
+        return True
+    return current is not None and int(main) == int(re.match(r"\d+", current.number).group(0)) + 1
+
+
 def check_text(text: str) -> None:
     """Refuse, with one line, what is not a draft's text: nothing, binary data, too much."""
     if not text.strip():
@@ -284,7 +294,7 @@ def check_text(text: str) -> None:
 
 
 def _delimiter(line: str) -> str:
-    match = re.match(r"^(?:(?:point|пункт)\s+)?\d{1,3}[a-z]?([.):])", line, re.IGNORECASE)
+    match = re.match(r"^(?:(?:point|пункт)\s+)?\d{1,4}[a-z]?([.):])", line, re.IGNORECASE)
     return match.group(1) if match else ""
 
 

@@ -121,3 +121,8 @@ def test_a_ukrainian_or_russian_text_imports_end_to_end(name, language):
     assert all("other language" in link.note for link in links)
     sovereignty = Provision.objects.get(version=result.version, number="1")
     assert sovereignty.topics == ["sovereignty"]
+
+
+def test_four_digit_numbers_are_points_only_in_sequence():
+    assert numbers_of("998. a.\n999. b.\n1000. c.\n1001. d.") == ["998", "999", "1000", "1001"]
+    assert numbers_of("1. In the year\n2025. The parties agree.\n2. Next.") == ["1", "2"]
