@@ -498,18 +498,17 @@ def create_imported_version(
         topics, was_guessed = _topics_for(point, links, old_by_id)
         if was_guessed:
             (guessed if topics else missing).append(point.number)
+        provision = Provision(
+            version=version,
+            number=point.number,
+            title=point.title,
+            text=point.text,
+            topics=topics,
+            status=ProvisionStatus.PROPOSED,
+        )
+        provision.topics_left_to_review = not topics  # no topic rather than a wrong one: see Provision.clean
         try:
-            provision = save_recorded(
-                Provision(
-                    version=version,
-                    number=point.number,
-                    title=point.title,
-                    text=point.text,
-                    topics=topics,
-                    status=ProvisionStatus.PROPOSED,
-                ),
-                user=user,
-            )
+            provision = save_recorded(provision, user=user)
         except ValidationError as error:
             raise ValidationError(f"Point {point.number}: {'; '.join(error.messages)}") from error
         created.append(provision)

@@ -266,9 +266,9 @@ class Provision(RecordedModel):
             if clash.exists():
                 errors["number"] = f"This version already has a point numbered {clash.first().number}."
         topics = self.topics if isinstance(self.topics, list) else None
-        # An imported point awaiting review may have none: the importer leaves the topics empty
-        # rather than guess one its words do not name; the editor sets them.
-        if topics == [] and self.status == ProvisionStatus.PROPOSED and self._state.adding:
+        # The importer may create a point with none (flag set by provisions.importing): it leaves the
+        # topics empty rather than guess one the words do not name, and the editor sets them in review.
+        if topics == [] and self._state.adding and getattr(self, "topics_left_to_review", False):
             pass
         elif not topics:
             errors["topics"] = "Choose at least one topic."
