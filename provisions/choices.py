@@ -77,6 +77,7 @@ class LineageRelation(models.TextChoices):
     REWORDED = "reworded", "Reworded"
     SPLIT = "split", "Split from"
     MERGED = "merged", "Merged from"
+    MOVED = "moved", "Moved from"
 
 
 class Disposition(models.TextChoices):

@@ -258,7 +258,9 @@ class Provision(RecordedModel):
     sources = models.ManyToManyField(
         Source, blank=True, related_name="provisions", help_text="Where the wording comes from, if not the version's."
     )
-    topics = models.JSONField(default=list, help_text="One or more topics from the controlled vocabulary.")
+    topics = models.JSONField(
+        default=list, blank=True, help_text="One or more topics from the controlled vocabulary."
+    )  # blank: validated in clean() (an imported point awaiting review may have none)
     status = models.CharField(max_length=30, choices=ProvisionStatus.choices, default=ProvisionStatus.PROPOSED)
     derives_from = models.ManyToManyField(
         "self",
@@ -314,7 +316,11 @@ class Provision(RecordedModel):
             if clash.exists():
                 errors["number"] = f"This version already has a point numbered {clash.first().number}."
         topics = self.topics if isinstance(self.topics, list) else None
-        if not topics:
+        # The importer may create a point with none (flag set by provisions.importing): it leaves the
+        # topics empty rather than guess one the words do not name, and the editor sets them in review.
+        if topics == [] and self._state.adding and getattr(self, "topics_left_to_review", False):
+            pass
+        elif not topics:
             errors["topics"] = "Choose at least one topic."
         elif unknown := sorted(set(topics) - set(Topic.values)):
             errors["topics"] = f"Unknown topic(s): {', '.join(map(str, unknown))}."
