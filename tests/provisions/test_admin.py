@@ -284,3 +284,44 @@ def test_a_source_nothing_cites_can_be_deleted_in_the_admin(editor_client):
     response = editor_client.post(admin_url(Source, "delete", source.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not Source.objects.filter(pk=source.pk).exists()
+
+
+def point_form_data(version, number):
+    return {
+        "version": version.pk,
+        "number": number,
+        "title": "Ceasefire",
+        "text": "x",
+        "topics": ["ceasefire"],
+        "status": "proposed",
+        **empty_inlines(),
+    }
+
+
+@pytest.mark.parametrize("number", ["seven!!", "VII", "A", "3(b)", "-1", "#4"])
+def test_a_point_number_that_is_not_a_point_number_is_a_form_error(editor_client, number):
+    version = VersionFactory()
+    response = editor_client.post(admin_url(Provision, "add"), point_form_data(version, number))
+    assert response.status_code == 200
+    assert "is not a point number" in response.context["adminform"].form.errors["number"][0]
+    assert version.provisions.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("number", "stored"), [("7", "7"), ("10a", "10a"), ("10.b", "10.b"), ("3.2", "3.2"), ("12)", "12")]
+)
+def test_a_point_number_as_printed_is_saved(editor_client, number, stored):
+    version = VersionFactory()
+    response = editor_client.post(admin_url(Provision, "add"), point_form_data(version, number))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert [point.number for point in version.provisions.all()] == [stored]
+
+
+def test_a_point_number_that_is_not_a_point_number_on_a_versions_page_is_a_form_error(editor_client):
+    version = VersionFactory()
+    response = editor_client.post(
+        admin_url(Version, "change", version.pk), version_form_data(version, [point_row("seven!!")])
+    )
+    assert response.status_code == 200
+    assert "is not a point number" in response.content.decode()
+    assert version.provisions.count() == 0
