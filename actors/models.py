@@ -3,32 +3,19 @@ and competing accounts of the same claim."""
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from history.clock import latest_today
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
 from provisions.models import Provision, Source, Version
 
 from .choices import ActorKind, EventKind, Stance
-
-# The first time zone to start a new day (UTC+14).
-_FIRST_ZONE = ZoneInfo("Pacific/Kiritimati")
-
-
-def latest_today() -> date:
-    """Today where it is already latest. A stance taken in Kyiv or Moscow on the 21st is
-    often recorded while it is still the 20th in UTC: a date counts as "in the future"
-    only once it is after today everywhere."""
-    return timezone.localdate(timezone=_FIRST_ZONE)
 
 
 class ActorQuerySet(HistoryRecordingQuerySet):

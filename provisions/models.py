@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from history.clock import latest_today
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
 
@@ -58,6 +59,11 @@ class Source(RecordedModel):
     def __str__(self) -> str:
         date = f", {self.published_on:%Y-%m-%d}" if self.published_on else ""
         return f"{self.publisher}: {self.title}{date}"
+
+    def clean(self) -> None:
+        # The same "today" as stances and events (history/clock.py).
+        if self.published_on and self.published_on > latest_today():
+            raise ValidationError({"published_on": "A source cannot be dated in the future."})
 
 
 class Plan(RecordedModel):

@@ -1,6 +1,8 @@
 """The editors' admin: every page renders for an editor, is refused to others,
 and bad input comes back as a form error with nothing saved."""
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -325,3 +327,23 @@ def test_a_point_number_that_is_not_a_point_number_on_a_versions_page_is_a_form_
     assert response.status_code == 200
     assert "is not a point number" in response.content.decode()
     assert version.provisions.count() == 0
+
+
+def test_a_source_dated_in_the_future_is_a_form_error(editor_client):
+    from history.clock import latest_today
+
+    tomorrow = latest_today() + datetime.timedelta(days=1)
+    data = {"publisher": "Axios", "title": "Leak", "kind": "news_report", "published_on": tomorrow.isoformat()}
+    response = editor_client.post(admin_url(Source, "add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["published_on"] == ["A source cannot be dated in the future."]
+    assert Source.objects.count() == 0
+
+
+def test_a_source_dated_today_anywhere_is_saved(editor_client):
+    from history.clock import latest_today
+
+    data = {"publisher": "Axios", "title": "Leak", "kind": "news_report", "published_on": latest_today().isoformat()}
+    response = editor_client.post(admin_url(Source, "add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Source.objects.get().published_on == latest_today()
