@@ -1,5 +1,7 @@
 """The editors' admin for plans, versions, points, territories and sources."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -186,8 +188,30 @@ class LineageAdmin(RecordedAdmin):
         self.message_user(request, f"{count} link(s) confirmed.", messages.SUCCESS)
 
 
+class ShareField(forms.DecimalField):
+    """A share in %: too many decimals is said plainly, with the rounded value to type instead
+    (the model field's own check would say "no more than 5 digits in total")."""
+
+    def validate(self, value: Decimal | None) -> None:
+        super().validate(value)
+        if value is not None and value.is_finite() and value.as_tuple().exponent < -self.decimal_places:
+            rounded = value.quantize(Decimal(1).scaleb(-self.decimal_places), rounding=ROUND_HALF_UP)
+            raise ValidationError(
+                f"Give the share with at most {self.decimal_places} decimals, e.g. {rounded}.",
+                code="max_decimal_places",
+            )
+
+
+class ControlObservationForm(forms.ModelForm):
+    class Meta:
+        model = ControlObservation
+        fields = ["territory", "observed_on", "ukraine_share", "russia_share", "source", "note"]
+        field_classes = {"ukraine_share": ShareField, "russia_share": ShareField}
+
+
 class ControlObservationInline(admin.TabularInline):
     model = ControlObservation
+    form = ControlObservationForm
     extra = 0
     autocomplete_fields = ["source"]
 
@@ -204,6 +228,7 @@ class TerritoryAdmin(RecordedAdmin):
 
 @admin.register(ControlObservation)
 class ControlObservationAdmin(RecordedAdmin):
+    form = ControlObservationForm
     list_display = ["territory", "observed_on", "ukraine_share", "russia_share", "source"]
     list_filter = ["territory"]
     list_select_related = ["territory", "source"]

@@ -347,3 +347,47 @@ def test_a_source_dated_today_anywhere_is_saved(editor_client):
     response = editor_client.post(admin_url(Source, "add"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Source.objects.get().published_on == latest_today()
+
+
+SHARE_TOO_PRECISE = "Give the share with at most 2 decimals, e.g. 12.35."
+
+
+def test_a_share_with_too_many_decimals_is_a_clear_form_error(editor_client):
+    territory, source = TerritoryFactory(), SourceFactory()
+    response = editor_client.post(
+        admin_url(ControlObservation, "add"),
+        {"territory": territory.pk, "observed_on": "2025-11-19", "ukraine_share": "12.3456", "source": source.pk},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["ukraine_share"] == [SHARE_TOO_PRECISE]
+    assert ControlObservation.objects.count() == 0
+
+
+def test_a_share_with_too_many_decimals_on_a_territorys_page_is_a_clear_form_error(editor_client):
+    from provisions.models import Territory
+
+    territory, source = TerritoryFactory(), SourceFactory()
+    data = {
+        "name": territory.name,
+        "slug": territory.slug,
+        "kind": territory.kind,
+        "control_observations-TOTAL_FORMS": "1",
+        "control_observations-INITIAL_FORMS": "0",
+        "control_observations-0-observed_on": "2025-11-19",
+        "control_observations-0-russia_share": "12.3456",
+        "control_observations-0-source": source.pk,
+    }
+    response = editor_client.post(admin_url(Territory, "change", territory.pk), data)
+    assert response.status_code == 200
+    assert SHARE_TOO_PRECISE in response.content.decode()
+    assert ControlObservation.objects.count() == 0
+
+
+def test_a_share_with_two_decimals_is_saved(editor_client):
+    territory, source = TerritoryFactory(), SourceFactory()
+    response = editor_client.post(
+        admin_url(ControlObservation, "add"),
+        {"territory": territory.pk, "observed_on": "2025-11-19", "ukraine_share": "12.35", "source": source.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert str(ControlObservation.objects.get().ukraine_share) == "12.35"
