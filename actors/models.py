@@ -146,7 +146,11 @@ class Position(RecordedModel):
             if self.version_id is None:
                 self.version_id = self.provision.version_id
             elif self.provision.version_id != self.version_id:
-                errors["provision"] = "This point belongs to another version."
+                errors["provision"] = (
+                    f"Point {self.provision.number} is a point of “{self.provision.version.label}”, "
+                    f"not of the chosen version “{self.version.label}”: pick a point of that version, "
+                    "or none for a stance on the version as a whole."
+                )
         if self.taken_on and self.taken_on > latest_today():
             errors["taken_on"] = "A position cannot be dated in the future."
         if errors:
