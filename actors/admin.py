@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from history.admin import RecordedAdmin
+from provisions.admin import PointPickerMixin
 
 from .models import Account, Actor, Claim, Event, Position
 
@@ -18,7 +19,7 @@ class ActorAdmin(RecordedAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(RecordedAdmin):
+class PositionAdmin(PointPickerMixin, RecordedAdmin):
     list_display = ["actor", "stance", "attribution", "version", "provision", "taken_on", "attributed_to"]
     list_filter = ["stance", "attribution", "actor", "version"]
     list_select_related = ["actor", "version", "provision"]
@@ -44,7 +45,7 @@ class AccountInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(RecordedAdmin):
+class ClaimAdmin(PointPickerMixin, RecordedAdmin):
     list_display = ["question", "version", "provision", "event"]
     search_fields = ["question", "accounts__says"]
     autocomplete_fields = ["version", "provision", "event"]

@@ -3,17 +3,14 @@ and competing accounts of the same claim."""
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from history.clock import latest_today
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
 from provisions.choices import DatePrecision
@@ -21,16 +18,6 @@ from provisions.dating import precision_error, precision_field
 from provisions.models import Provision, Source, Version
 
 from .choices import ActorKind, Attribution, EventKind, Stance
-
-# The first time zone to start a new day (UTC+14).
-_FIRST_ZONE = ZoneInfo("Pacific/Kiritimati")
-
-
-def latest_today() -> date:
-    """Today where it is already latest. A stance taken in Kyiv or Moscow on the 21st is
-    often recorded while it is still the 20th in UTC: a date counts as "in the future"
-    only once it is after today everywhere."""
-    return timezone.localdate(timezone=_FIRST_ZONE)
 
 
 class ActorQuerySet(HistoryRecordingQuerySet):
@@ -176,7 +163,11 @@ class Position(RecordedModel):
             if self.version_id is None:
                 self.version_id = self.provision.version_id
             elif self.provision.version_id != self.version_id:
-                errors["provision"] = "This point belongs to another version."
+                errors["provision"] = (
+                    f"Point {self.provision.number} is a point of “{self.provision.version.label}”, "
+                    f"not of the chosen version “{self.version.label}”: pick a point of that version, "
+                    "or none for a stance on the version as a whole."
+                )
         if self.taken_on and self.taken_on > latest_today():
             errors["taken_on"] = "A position cannot be dated in the future."
         if problem := precision_error(self.taken_on, self.taken_on_precision):

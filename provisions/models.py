@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from history.clock import latest_today
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
 
@@ -25,6 +26,9 @@ from .choices import (
 )
 from .dating import precision_error, precision_field
 from .numbering import point_sort_key
+
+# How `point_sort_key` starts the key of a number it cannot read (it sorts after every point).
+UNREADABLE_NUMBER_KEY = point_sort_key("~")[:6]
 
 http_url = URLValidator(schemes=["http", "https"], message="Enter a web address starting with http:// or https://.")
 
@@ -76,6 +80,9 @@ class Source(RecordedModel):
             errors["url"] = "Give the web address, or say under “why there is no address” why there is none."
         if self.url and self.url_missing_reason.strip():
             errors["url_missing_reason"] = "Leave this empty: the source has a web address."
+        # The same "today" as stances and events (history/clock.py).
+        if self.published_on and self.published_on > latest_today():
+            errors["published_on"] = "A source cannot be dated in the future."
         if problem := precision_error(self.published_on, self.published_on_precision):
             errors["published_on_precision"] = problem
         if errors:
@@ -210,6 +217,19 @@ def clean_point_number(number: str | None) -> str:
     return (number or "").strip().rstrip(".)").strip()
 
 
+def point_number_error(number: str | None) -> str | None:
+    """Why `number` is not a point number, or None if it is one.
+
+    A point number is what `point_sort_key` can place among the points: digits,
+    then an optional letter and/or sub-number (7, 10a, 10.b, 3.2). Anything else
+    ("seven!!", an annex "A", Roman numerals) would only sort after every point.
+    """
+    cleaned = clean_point_number(number)
+    if not cleaned or not point_sort_key(cleaned).startswith(UNREADABLE_NUMBER_KEY):
+        return None
+    return f"“{number.strip()}” is not a point number: write it as printed, digits first, e.g. 7, 10a, 10.b or 3.2."
+
+
 class ProvisionQuerySet(HistoryRecordingQuerySet):
     def in_version(self, version: Version | int) -> ProvisionQuerySet:
         return self.filter(version=version)
@@ -309,9 +329,11 @@ class Provision(RecordedModel):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        if number_error := point_number_error(self.number):
+            errors["number"] = number_error
         self.number = clean_point_number(self.number)
         self.sort_key = point_sort_key(self.number)
-        if self.version_id and self.number:
+        if self.version_id and self.number and not number_error:
             clash = Provision.objects.filter(version_id=self.version_id, sort_key=self.sort_key).exclude(pk=self.pk)
             if clash.exists():
                 errors["number"] = f"This version already has a point numbered {clash.first().number}."
