@@ -330,11 +330,20 @@ def test_a_point_number_that_is_not_a_point_number_on_a_versions_page_is_a_form_
     assert version.provisions.count() == 0
 
 
+SOURCE_FORM = {
+    "publisher": "Axios",
+    "title": "Leak",
+    "kind": "news_report",
+    "url": "https://example.org/leak",
+    "published_on_precision": "day",
+}
+
+
 def test_a_source_dated_in_the_future_is_a_form_error(editor_client):
     from history.clock import latest_today
 
     tomorrow = latest_today() + datetime.timedelta(days=1)
-    data = {"publisher": "Axios", "title": "Leak", "kind": "news_report", "published_on": tomorrow.isoformat()}
+    data = {**SOURCE_FORM, "published_on": tomorrow.isoformat()}
     response = editor_client.post(admin_url(Source, "add"), data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["published_on"] == ["A source cannot be dated in the future."]
@@ -344,7 +353,7 @@ def test_a_source_dated_in_the_future_is_a_form_error(editor_client):
 def test_a_source_dated_today_anywhere_is_saved(editor_client):
     from history.clock import latest_today
 
-    data = {"publisher": "Axios", "title": "Leak", "kind": "news_report", "published_on": latest_today().isoformat()}
+    data = {**SOURCE_FORM, "published_on": latest_today().isoformat()}
     response = editor_client.post(admin_url(Source, "add"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Source.objects.get().published_on == latest_today()
