@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from history.admin import RecordedAdmin
+from provisions.admin import PointPickerMixin
 
 from .models import Account, Actor, Claim, Event, Position
 
@@ -18,9 +19,9 @@ class ActorAdmin(RecordedAdmin):
 
 
 @admin.register(Position)
-class PositionAdmin(RecordedAdmin):
-    list_display = ["actor", "stance", "version", "provision", "taken_on", "attributed_to"]
-    list_filter = ["stance", "actor", "version"]
+class PositionAdmin(PointPickerMixin, RecordedAdmin):
+    list_display = ["actor", "stance", "attribution", "version", "provision", "taken_on", "attributed_to"]
+    list_filter = ["stance", "attribution", "actor", "version"]
     list_select_related = ["actor", "version", "provision"]
     search_fields = ["summary", "attributed_to", "actor__name", "provision__title"]
     date_hierarchy = "taken_on"
@@ -30,7 +31,7 @@ class PositionAdmin(RecordedAdmin):
 
 @admin.register(Event)
 class EventAdmin(RecordedAdmin):
-    list_display = ["occurred_on", "title", "kind", "location", "date_is_approximate"]
+    list_display = ["occurred_on", "title", "kind", "location", "date_precision"]
     list_filter = ["kind", "actors"]
     search_fields = ["title", "description", "location"]
     date_hierarchy = "occurred_on"
@@ -44,7 +45,7 @@ class AccountInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(RecordedAdmin):
+class ClaimAdmin(PointPickerMixin, RecordedAdmin):
     list_display = ["question", "version", "provision", "event"]
     search_fields = ["question", "accounts__says"]
     autocomplete_fields = ["version", "provision", "event"]

@@ -18,6 +18,13 @@ class Stance(models.TextChoices):
     UNCLEAR = "unclear", "Unclear"
 
 
+class Attribution(models.TextChoices):
+    """Who a stance comes from."""
+
+    STATED = "stated", "Stated by the party"
+    ATTRIBUTED = "attributed", "Attributed to the party by others"
+
+
 class EventKind(models.TextChoices):
     CALL = "call", "Phone call"
     MEETING = "meeting", "Meeting"

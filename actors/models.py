@@ -3,32 +3,20 @@ and competing accounts of the same claim."""
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from history.clock import latest_today
+from history.dating import precision_error, precision_field
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
 from provisions.models import Provision, Source, Version
 
-from .choices import ActorKind, EventKind, Stance
+from .choices import ActorKind, Attribution, EventKind, Stance
 from .stances import current_in_sql
-
-# The first time zone to start a new day (UTC+14).
-_FIRST_ZONE = ZoneInfo("Pacific/Kiritimati")
-
-
-def latest_today() -> date:
-    """Today where it is already latest. A stance taken in Kyiv or Moscow on the 21st is
-    often recorded while it is still the 20th in UTC: a date counts as "in the future"
-    only once it is after today everywhere."""
-    return timezone.localdate(timezone=_FIRST_ZONE)
 
 
 class ActorQuerySet(HistoryRecordingQuerySet):
@@ -114,8 +102,18 @@ class Position(RecordedModel):
     stance = models.CharField(max_length=20, choices=Stance.choices)
     summary = models.TextField()
     taken_on = models.DateField(help_text="When the stance was taken (or first reported).")
+    taken_on_precision = precision_field("taken_on")
+    attribution = models.CharField(
+        max_length=20,
+        choices=Attribution.choices,
+        default=Attribution.STATED,
+        help_text="Stated: the party, or a person who speaks for it, said so. Attributed: someone else says so.",
+    )
     attributed_to = models.CharField(
-        max_length=300, blank=True, help_text="Who reports it, e.g. “Ukrainian officials speaking to Axios”."
+        max_length=300,
+        blank=True,
+        help_text="Who reports it, e.g. “Ukrainian officials speaking to Axios”; "
+        "for an attributed stance, who attributes it (required).",
     )
     sources = models.ManyToManyField(Source, related_name="positions")
 
@@ -126,6 +124,11 @@ class Position(RecordedModel):
         ordering = ["-taken_on", "-id"]
         constraints = [
             models.CheckConstraint(condition=~Q(summary=""), name="position_summary_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(attribution=Attribution.ATTRIBUTED) | ~Q(attributed_to=""),
+                name="attributed_position_says_by_whom",
+                violation_error_message="Say who attributes this stance to the party.",
+            ),
         ]
         indexes = [models.Index(fields=["actor", "version", "provision", "taken_on"])]
 
@@ -145,9 +148,17 @@ class Position(RecordedModel):
             if self.version_id is None:
                 self.version_id = self.provision.version_id
             elif self.provision.version_id != self.version_id:
-                errors["provision"] = "This point belongs to another version."
+                errors["provision"] = (
+                    f"Point {self.provision.number} is a point of “{self.provision.version.label}”, "
+                    f"not of the chosen version “{self.version.label}”: pick a point of that version, "
+                    "or none for a stance on the version as a whole."
+                )
         if self.taken_on and self.taken_on > latest_today():
             errors["taken_on"] = "A position cannot be dated in the future."
+        if problem := precision_error(self.taken_on, self.taken_on_precision):
+            errors["taken_on_precision"] = problem
+        if self.attribution == Attribution.ATTRIBUTED and not self.attributed_to.strip():
+            errors["attributed_to"] = "Say who attributes this stance to the party."
         if errors:
             raise ValidationError(errors)
 
@@ -162,7 +173,7 @@ class Event(RecordedModel):
 
     title = models.CharField(max_length=300)
     occurred_on = models.DateField()
-    date_is_approximate = models.BooleanField(default=False)
+    date_precision = precision_field("occurred_on")
     kind = models.CharField(max_length=30, choices=EventKind.choices, default=EventKind.OTHER)
     location = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
@@ -191,6 +202,8 @@ class Event(RecordedModel):
     def clean(self) -> None:
         if self.occurred_on and self.occurred_on > latest_today():
             raise ValidationError({"occurred_on": "An event cannot be dated in the future."})
+        if problem := precision_error(self.occurred_on, self.date_precision):
+            raise ValidationError({"date_precision": problem})
 
 
 class Claim(RecordedModel):

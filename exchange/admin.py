@@ -11,14 +11,15 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import reviewing, services
 from .choices import JobStatus, SnapshotStatus, SubscriptionStatus
-from .forms import ImportJobForm, WebhookSubscriptionForm
+from .forms import ImportJobForm, ImportReviewForm, WebhookSubscriptionForm
 from .models import DeliveryAttempt, ImportJob, Snapshot, WebhookDelivery, WebhookSubscription
 from .queueing import QUEUE_FAILED_MESSAGE
 
@@ -107,6 +108,7 @@ class ImportJobAdmin(admin.ModelAdmin):
         if job is not None:
             extra_context["refresh"] = not job.is_finished
             extra_context["can_publish"] = job.status == JobStatus.IMPORTED and self.has_change_permission(request, job)
+            extra_context["can_review"] = extra_context["can_publish"] and self._may_review(request, job)
             extra_context["title"] = str(job)
         return super().change_view(request, object_id, form_url, extra_context)
 
@@ -117,8 +119,58 @@ class ImportJobAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(require_POST(self.publish_view)),
                 name="exchange_importjob_publish",
             ),
+            path(
+                "<int:job_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="exchange_importjob_review",
+            ),
             *super().get_urls(),
         ]
+
+    def _may_review(self, request: HttpRequest, job: ImportJob) -> bool:
+        return self.has_change_permission(request, job) and request.user.has_perms(
+            ["provisions.change_lineage", "provisions.delete_lineage"]
+        )
+
+    def review_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """The old and the new version side by side, link by link: accept, reject, re-point."""
+        job = get_object_or_404(ImportJob.objects.select_related("version", "revises", "plan"), pk=job_id)
+        if not self._may_review(request, job):
+            raise PermissionDenied
+        if job.version_id is None:
+            self.message_user(request, "This import created no version to review.", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:exchange_importjob_change", args=[job.pk]))
+        review = reviewing.import_review(job)
+        form = ImportReviewForm(request.POST or None, review=review)
+        if request.method == "POST" and form.is_valid():
+            accept_above = form.cleaned_data["threshold"] if "accept_above" in request.POST else None
+            if "accept_above" in request.POST and accept_above is None:
+                form.add_error("threshold", "Give the score from which to accept links (0 to 1).")
+            else:
+                try:
+                    counts = reviewing.import_job_review(
+                        job=job, decisions=form.decisions(), accept_above=accept_above, user=request.user
+                    )
+                except ValidationError as error:
+                    form.add_error(None, services.one_line(error))
+                else:
+                    self.message_user(
+                        request,
+                        f"Accepted {counts['accepted']}, rejected {counts['rejected']}, "
+                        f"re-pointed {counts['repointed']} link(s); accepted links are now confirmed lineage.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(reverse("admin:exchange_importjob_review", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Review “{job.label}”",
+            "job": job,
+            "review": review,
+            "form": form,
+            "editable": job.status == JobStatus.IMPORTED,
+        }
+        return TemplateResponse(request, "admin/exchange/importjob/review.html", context)
 
     def publish_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = get_object_or_404(ImportJob, pk=job_id)
@@ -170,12 +222,7 @@ class ImportJobAdmin(admin.ModelAdmin):
     def report_display(self, job: ImportJob) -> SafeString | str:
         if not job.report:
             return "—"
-        review_url = ""
-        if job.version_id:
-            review_url = (
-                reverse("admin:provisions_lineage_changelist")
-                + f"?provision__version__id__exact={job.version_id}&confirmed__exact=0"
-            )
+        review_url = reverse("admin:exchange_importjob_review", args=[job.pk]) if job.version_id else ""
         return render_to_string(
             "admin/exchange/importjob/_report.html", {"job": job, "report": job.report, "review_url": review_url}
         )

@@ -88,3 +88,47 @@ class WebhookSubscriptionForm(forms.ModelForm):
             services.webhook_subscription_validate(self.instance)
         except ValidationError as error:
             self._update_errors(error)
+
+
+class ImportReviewForm(forms.Form):
+    """One row per proposed link (accept, reject, or re-point to another earlier point), and
+    "accept all scoring at least"; the rules are in `reviewing.import_job_review`."""
+
+    threshold = forms.FloatField(
+        required=False, min_value=0, max_value=1, initial=0.6, label="Accept every proposed link scoring at least"
+    )
+
+    def __init__(self, *args: Any, review: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.review = review
+        earlier = [(point.pk, f"{point.number}. {point.title}"[:80]) for point in review.earlier]
+        for row in review.rows:
+            link = row.link
+            self.fields[f"action-{link.pk}"] = forms.ChoiceField(
+                choices=[("", "keep as it is"), ("accept", "accept"), ("reject", "reject")],
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"point-{link.pk}"] = forms.TypedChoiceField(
+                # Any id is accepted here so that the service can say why a point cannot be used.
+                choices=earlier,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=link.derives_from_id,
+                label=f"{link.provision.number} derives from",
+            )
+            self.fields[f"point-{link.pk}"].valid_value = lambda value: True
+
+    def decisions(self) -> dict[int, dict[str, Any]]:
+        data = self.cleaned_data
+        return {
+            row.link.pk: {
+                "action": data.get(f"action-{row.link.pk}") or "",
+                "derives_from": data.get(f"point-{row.link.pk}"),
+            }
+            for row in self.review.rows
+        }
+
+    def rows(self) -> list[tuple[Any, Any, Any]]:
+        return [(row, self[f"action-{row.link.pk}"], self[f"point-{row.link.pk}"]) for row in self.review.rows]

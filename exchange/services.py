@@ -25,7 +25,7 @@ from history.models import Change
 from history.records import history_row
 from history.writing import save_recorded
 from provisions import importing
-from provisions.models import Lineage, Plan, Provision, Version
+from provisions.models import Lineage, Plan, Version
 from provisions.services import lineage_confirm
 
 from . import snapshots, webhooks
@@ -161,7 +161,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     try:
         draft = importing.parse_draft(job.text)
         _set_progress(job_id, 15, f"Found {len(draft.points)} points; comparing them with the earlier version")
-        old = list(Provision.objects.filter(version=job.revises).order_by("sort_key")) if job.revises_id else []
+        old = importing.earlier_points(job.revises)
         last = [15]
 
         def on_compared(done: int, total: int) -> None:

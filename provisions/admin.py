@@ -1,11 +1,17 @@
 """The editors' admin for plans, versions, points, territories and sources."""
 
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.urls import path
 
 from actors.models import Position
 from history.admin import RecordedAdmin
@@ -26,11 +32,63 @@ from .models import (
 from .numbering import point_sort_key
 
 
+def point_label(point: Provision) -> str:
+    """A point as the admin's pickers show it: numbers repeat across versions, so the version comes first."""
+    return f"{point.version.label} — {point}"
+
+
+class PointChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Provision) -> str:
+        return point_label(obj)
+
+
+class PointAutocompleteSelect(AutocompleteSelect):
+    """The point picker: its own search (labelled, narrowed to a version) and a script
+    that sends the version chosen in the same form along with each search."""
+
+    url_name = "%s:provisions_provision_autocomplete"
+
+    def build_attrs(self, base_attrs: dict, extra_attrs: dict | None = None) -> dict:
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["class"] += " point-picker"
+        attrs["data-width"] = "36em"  # room for "28-point draft — 17. …"
+        return attrs
+
+    @property
+    def media(self) -> forms.Media:
+        # Listed with what it needs, so that merging the page's media keeps it after them.
+        return super().media + forms.Media(
+            js=["admin/js/jquery.init.js", "admin/js/autocomplete.js", "admin-extra/point_picker.js"]
+        )
+
+
+class PointAutocompleteJsonView(AutocompleteJsonView):
+    def get_queryset(self) -> QuerySet:
+        points = super().get_queryset().select_related("version")
+        version = self.request.GET.get("version", "")
+        return points.filter(version_id=version) if version.isdigit() else points
+
+    def serialize_result(self, obj: Provision, to_field_name: str) -> dict[str, Any]:
+        return {**super().serialize_result(obj, to_field_name), "text": point_label(obj)}
+
+
+class PointPickerMixin:
+    """For every admin page or inline with a point field: the labelled point picker."""
+
+    def formfield_for_foreignkey(self, db_field: models.ForeignKey, request: HttpRequest, **kwargs: Any):
+        if db_field.related_model is Provision:
+            kwargs.setdefault("form_class", PointChoiceField)
+            kwargs.setdefault("queryset", Provision.objects.select_related("version"))
+            if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+                kwargs["widget"] = PointAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(Source)
 class SourceAdmin(RecordedAdmin):
     # A web address typed without a scheme is taken as https (Django 6's default).
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ["title", "publisher", "published_on", "kind", "url"]
+    list_display = ["title", "publisher", "published_on", "kind", "is_state_media", "url"]
     list_filter = ["kind", "publisher"]
     search_fields = ["title", "publisher", "url", "notes"]
     date_hierarchy = "published_on"
@@ -51,7 +109,7 @@ class ProvisionAdminForm(forms.ModelForm):
 
     class Meta:
         model = Provision
-        fields = ["version", "number", "title", "text", "topics", "status"]
+        fields = ["version", "number", "title", "text_basis", "text", "note", "topics", "status", "sources"]
 
 
 class ProvisionInlineFormSet(forms.BaseInlineFormSet):
@@ -77,7 +135,7 @@ class ProvisionInline(admin.TabularInline):
     model = Provision
     form = ProvisionAdminForm
     formset = ProvisionInlineFormSet
-    fields = ["number", "title", "text", "topics", "status"]
+    fields = ["number", "title", "text_basis", "text", "topics", "status"]
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 40})}}
     extra = 0
     show_change_link = True
@@ -111,13 +169,20 @@ class DispositionInline(admin.TabularInline):
 class PositionInline(admin.StackedInline):
     model = Position
     fk_name = "provision"
-    fields = ["actor", "stance", "taken_on", "summary", "attributed_to", "sources"]
+    fields = [
+        "actor",
+        "stance",
+        ("taken_on", "taken_on_precision"),
+        "summary",
+        ("attribution", "attributed_to"),
+        "sources",
+    ]
     extra = 0
     autocomplete_fields = ["actor", "sources"]
     ordering = ["actor__name", "-taken_on"]
 
 
-class LineageInline(admin.TabularInline):
+class LineageInline(PointPickerMixin, admin.TabularInline):
     model = Lineage
     fk_name = "provision"
     verbose_name = "derives from"
@@ -162,9 +227,14 @@ class ProvisionAdmin(RecordedAdmin):
     list_select_related = ["version", "version__plan"]
     search_fields = ["number", "title", "text", "version__label"]
     ordering = ["-version__dated", "version_id", "sort_key"]
-    autocomplete_fields = ["version"]
+    autocomplete_fields = ["version", "sources"]
     inlines = [DispositionInline, PositionInline, LineageInline]
     actions = [_status_action(status) for status in ProvisionStatus]
+
+    def get_urls(self) -> list:
+        # Before the default URLs, whose "<object_id>/" would take "autocomplete/".
+        picker = self.admin_site.admin_view(PointAutocompleteJsonView.as_view(admin_site=self.admin_site))
+        return [path("autocomplete/", picker, name="provisions_provision_autocomplete"), *super().get_urls()]
 
     @admin.display(description="topics")
     def topic_list(self, provision: Provision) -> str:
@@ -172,7 +242,7 @@ class ProvisionAdmin(RecordedAdmin):
 
 
 @admin.register(Lineage)
-class LineageAdmin(RecordedAdmin):
+class LineageAdmin(PointPickerMixin, RecordedAdmin):
     list_display = ["provision", "derives_from", "relation", "similarity", "confirmed"]
     list_filter = ["confirmed", "relation", "provision__version"]
     list_select_related = ["provision", "derives_from"]
@@ -186,8 +256,30 @@ class LineageAdmin(RecordedAdmin):
         self.message_user(request, f"{count} link(s) confirmed.", messages.SUCCESS)
 
 
+class ShareField(forms.DecimalField):
+    """A share in %: too many decimals is said plainly, with the rounded value to type instead
+    (the model field's own check would say "no more than 5 digits in total")."""
+
+    def validate(self, value: Decimal | None) -> None:
+        super().validate(value)
+        if value is not None and value.is_finite() and value.as_tuple().exponent < -self.decimal_places:
+            rounded = value.quantize(Decimal(1).scaleb(-self.decimal_places), rounding=ROUND_HALF_UP)
+            raise ValidationError(
+                f"Give the share with at most {self.decimal_places} decimals, e.g. {rounded}.",
+                code="max_decimal_places",
+            )
+
+
+class ControlObservationForm(forms.ModelForm):
+    class Meta:
+        model = ControlObservation
+        fields = ["territory", "observed_on", "ukraine_share", "russia_share", "source", "note"]
+        field_classes = {"ukraine_share": ShareField, "russia_share": ShareField}
+
+
 class ControlObservationInline(admin.TabularInline):
     model = ControlObservation
+    form = ControlObservationForm
     extra = 0
     autocomplete_fields = ["source"]
 
@@ -204,6 +296,7 @@ class TerritoryAdmin(RecordedAdmin):
 
 @admin.register(ControlObservation)
 class ControlObservationAdmin(RecordedAdmin):
+    form = ControlObservationForm
     list_display = ["territory", "observed_on", "ukraine_share", "russia_share", "source"]
     list_filter = ["territory"]
     list_select_related = ["territory", "source"]
@@ -213,7 +306,7 @@ class ControlObservationAdmin(RecordedAdmin):
 
 
 @admin.register(TerritorialDisposition)
-class TerritorialDispositionAdmin(RecordedAdmin):
+class TerritorialDispositionAdmin(PointPickerMixin, RecordedAdmin):
     list_display = ["provision", "territory", "disposition"]
     list_filter = ["disposition", "territory"]
     list_select_related = ["provision", "territory"]

@@ -42,6 +42,17 @@ class TextBasis(models.TextChoices):
     RECONSTRUCTED = "reconstructed", "Reconstructed from several reports"
 
 
+class PointTextBasis(models.TextChoices):
+    """How the wording of one point is known: as a version's text can be, or not at all
+    (the point is known to exist, its wording was not reported)."""
+
+    OFFICIAL = TextBasis.OFFICIAL.value, TextBasis.OFFICIAL.label
+    LEAKED = TextBasis.LEAKED.value, TextBasis.LEAKED.label
+    REPORTED = TextBasis.REPORTED.value, TextBasis.REPORTED.label
+    RECONSTRUCTED = TextBasis.RECONSTRUCTED.value, TextBasis.RECONSTRUCTED.label
+    NOT_REPORTED = "not_reported", "Not reported"
+
+
 class ProvisionStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     DISPUTED = "disputed", "Disputed"
@@ -58,6 +69,7 @@ class LineageRelation(models.TextChoices):
     REWORDED = "reworded", "Reworded"
     SPLIT = "split", "Split from"
     MERGED = "merged", "Merged from"
+    MOVED = "moved", "Moved from"
 
 
 class Disposition(models.TextChoices):

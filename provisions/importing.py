@@ -8,40 +8,23 @@ points and the proposed links in one transaction, so a failure leaves nothing.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from history.writing import save_recorded
 
 from . import services
+from .alignment import align, as_points, guess_topics
 from .choices import LineageRelation, ProvisionStatus, TextBasis, Topic, VersionStatus
-from .diffing import similarity
-from .models import Plan, Provision, Version
+from .models import Lineage, Plan, Provision, Version
 from .numbering import point_sort_key
 
-# Similarity (of the meaningful words) from which a new point links to its best earlier match.
-LINK_THRESHOLD = 0.3
-# A lower bar when the two points are each other's best match.
-MUTUAL_THRESHOLD = 0.25
-# Share of the shorter text found in the longer one, for merges and splits.
-OVERLAP_THRESHOLD = 0.6
-OVERLAP_MIN_WORDS = 5
-# A split fragment must still be this similar to the point it comes from.
-SPLIT_THRESHOLD = 0.15
-# Words that match between any two points ("will be", "the", "of"): left out of the comparison.
-_STOP_TEXT = (
-    "a an the of and or to in on at by for with from as is are be been will would shall should that this these "
-    "those it its their there which who whom all any both each other such than then into under over after before "
-    "between within without not no nor"
-)
-_STOP_WORDS = frozenset(_STOP_TEXT.split())
-_PUNCTUATION = ".,;:!?()[]“”\"'‘’*_"
 # History change reasons: an imported version is created for review, and published by the
 # editor later (exchange.services.import_job_publish); webhooks tell the two apart.
 IMPORTED_FOR_REVIEW = "Imported draft, awaiting review"
@@ -51,18 +34,24 @@ TITLE_SHORT_WORDS = 8
 
 _BOLD = re.compile(r"\*\*|__")
 _HEADING = re.compile(r"^#{1,6}\s+")
-# "Point 1:", "Point 10a." ("Article 5" is left alone: drafts cite articles of other treaties).
-_WORD_NUMBER = re.compile(r"^point\s+(\d{1,3}[a-z]?)\b\s*[.:)\-–—]?\s*(.*)$", re.IGNORECASE)
+# "Point 1:", "Point 10a.", "Пункт 1." ("Article 5" is left alone: drafts cite articles of other treaties).
+_WORD_NUMBER = re.compile(r"^(?:point|пункт)\s+(\d{1,4}[a-z]?)(?![\w])\s*[.:)\-–—]?\s*(.*)$", re.IGNORECASE)
 # "1.", "1)", "1:", "10a.", "10a)": the punctuation must be followed by a space or end the line,
 # so "1.5 million" is not a point.
-_NUMBER = re.compile(r"^(\d{1,3}[a-z]?)[.):](?:\s+(.*)|\s*$)")
+_NUMBER = re.compile(r"^(\d{1,4}[a-z]?)[.):](?:\s+(.*)|\s*$)")
 # "10a Text": a letter glued to the number stands without punctuation.
 _NUMBER_LETTER = re.compile(r"^(\d{1,3}[a-z])\s+(.*)$")
-# "a.", "a)", "(a)": a sub-point of the preceding number.
-_SUB_POINT = re.compile(r"^\(?([a-z])[.)]\s+(.*)$")
+# "a.", "a)", "(a)", "а)", "б)": a sub-point of the preceding number (Cyrillic letters count as
+# the Latin letter of the same rank: а, б, в, г -> a, b, c, d).
+_SUB_POINT = re.compile(r"^\(?([a-zабвгґдеєжзи])[.)]\s+(.*)$")
+_CYRILLIC_SUB_POINTS = {"а": "a", "б": "b", "в": "c", "г": "d", "ґ": "e", "д": "e", "е": "f", "є": "g", "ж": "g"}
+_CYRILLIC_SUB_POINTS |= {"з": "h", "и": "i"}
 _BULLET = re.compile(r"^[-*•–—]\s+(.*)$")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-Z0-9“\"(])")
-_LABEL = re.compile(r"^([A-Z][\w'’-]*(?: [\w'’-]+){0,3}):\s+\S")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZА-ЯІЇЄҐЁ0-9“«\"(])")
+_LABEL = re.compile(r"^([A-ZА-ЯІЇЄҐЁ][\w'’-]*(?: [\w'’-]+){0,3}):\s+\S")
+# Control characters other than tab, newline, carriage return and form feed: binary data.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_BOLD_NUMBER = re.compile(r"^(\*\*|__)\s*((point|пункт)\s+)?\d", re.IGNORECASE)
 _BOLD_LEAD = re.compile(r"^\*\*(.+?)\*\*\s*(.*)$|^__(.+?)__\s*(.*)$")
 
 
@@ -170,11 +159,13 @@ def parse_draft(text: str) -> Draft:
     (`## 5. Security`, `1. **Sovereignty.** …`) give the point's title; otherwise
     the title is the first sentence, or its first words.
 
-    Raises ValidationError for an empty text, no numbered point, or a number twice.
+    Numbers may be written "Пункт 1." in Ukrainian and Russian texts, sub-points "а)", "б)".
+
+    Raises ValidationError for an empty text, binary data (a NUL byte or other control
+    characters), a text over the import size limit, no numbered point, or a number twice.
     """
     text = (text or "").replace("\ufeff", "").replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise ValidationError("The text is empty.", code="empty")
+    check_text(text)
 
     preamble: list[str] = []
     built: list[_Building] = []
@@ -192,8 +183,12 @@ def parse_draft(text: str) -> Draft:
         is_heading = bool(_HEADING.match(stripped))
         line = _HEADING.sub("", stripped)
         # "**1.** text" and "**Point 1:** text": the bold only decorates the number.
-        plain_start = _BOLD.sub("", line, count=2) if re.match(r"^(\*\*|__)\s*(point\s+)?\d", line, re.I) else line
+        plain_start = (
+            _BOLD.sub("", line, count=2) if re.match(r"^(\*\*|__)\s*((point|пункт)\s+)?\d", line, re.I) else line
+        )
         numbered = _match_number(plain_start)
+        if numbered is not None and not _plausible_number(numbered[0], current):
+            numbered = None
         if numbered is not None and current is not None:
             number = numbered[0]
             main = int(re.match(r"\d+", number).group(0))
@@ -216,8 +211,9 @@ def parse_draft(text: str) -> Draft:
                 warnings.append(f"Point {number} (line {line_no}) comes after point {current.number}: check the order.")
         if numbered is None and current is not None and base_number:
             sub = _SUB_POINT.match(line)
-            if sub and _is_next_sub_point(current.number, base_number, sub.group(1)):
-                numbered = (base_number + sub.group(1), sub.group(2).strip())
+            letter = _CYRILLIC_SUB_POINTS.get(sub.group(1), sub.group(1)) if sub else ""
+            if sub and _is_next_sub_point(current.number, base_number, letter):
+                numbered = (base_number + letter, sub.group(2).strip())
         if numbered is not None:
             inner_last, point_delimiter = 0, _delimiter(plain_start)
             number, rest = numbered
@@ -266,8 +262,39 @@ def parse_draft(text: str) -> Draft:
     return Draft(points=points, preamble="\n".join(preamble), warnings=warnings + _numbering_warnings(points))
 
 
+def _plausible_number(number: str, current: _Building | None) -> bool:
+    """Four digits ("2025. The parties…", a wrapped line) number a point only right after 999, 1000…"""
+    main = re.match(r"\d+", number).group(0)
+    if len(main) < 4:
+        return True
+    return current is not None and int(main) == int(re.match(r"\d+", current.number).group(0)) + 1
+
+
+def check_text(text: str) -> None:
+    """Refuse, with one line, what is not a draft's text: nothing, binary data, too much."""
+    if not text.strip():
+        raise ValidationError("The text is empty.", code="empty")
+    if "\x00" in text:
+        raise ValidationError(
+            "The text contains a NUL byte: it is binary data, not text. Save the draft as UTF-8 text.", code="binary"
+        )
+    control = _CONTROL.search(text)
+    if control:
+        line = text.count("\n", 0, control.start()) + 1
+        raise ValidationError(
+            f"The text contains a control character (U+{ord(control.group()):04X}, line {line}): it looks like binary "
+            "data. Save the draft as UTF-8 text.",
+            code="binary",
+        )
+    size, limit = len(text.encode("utf-8")), settings.IMPORT_MAX_UPLOAD_BYTES
+    if size > limit:
+        raise ValidationError(
+            f"The text is {size // 1024} KB; an import takes at most {limit // 1024} KB.", code="too_large"
+        )
+
+
 def _delimiter(line: str) -> str:
-    match = re.match(r"^(?:point\s+)?\d{1,3}[a-z]?([.):])", line, re.IGNORECASE)
+    match = re.match(r"^(?:(?:point|пункт)\s+)?\d{1,4}[a-z]?([.):])", line, re.IGNORECASE)
     return match.group(1) if match else ""
 
 
@@ -301,6 +328,7 @@ class ProposedLink:
     old_number: str
     similarity: float
     relation: str
+    reason: str = ""
 
 
 @dataclass
@@ -308,140 +336,70 @@ class LineageProposal:
     links: list[ProposedLink]
     new_numbers: list[str]  # points with no earlier match
     dropped: list[Provision]  # earlier points nothing matches
+    language: str = ""  # of the new text: "en", "uk", "ru"
+    earlier_language: str = ""
 
     def links_of(self, number: str) -> list[ProposedLink]:
         return [link for link in self.links if link.new_number == number]
 
 
-def _content_words(text: str) -> str:
-    """The words that carry meaning: "will be", "the", "of" match between any two points."""
-    words = (word.strip(_PUNCTUATION) for word in (text or "").lower().split())
-    return " ".join(word for word in words if word and word not in _STOP_WORDS)
-
-
-def _overlap(score: float, length_a: int, length_b: int) -> float:
-    """Share of the shorter text found in the longer one, from the `similarity` ratio 2M/(a+b).
-
-    A fragment split from a long point, or one of two points merged into a long one,
-    scores low on similarity (the lengths differ) but high here.
-    """
-    shorter = min(length_a, length_b)
-    if shorter < OVERLAP_MIN_WORDS:
-        return 0.0
-    return min(1.0, score * (length_a + length_b) / (2 * shorter))
-
-
 def propose_lineage(
     points: Sequence[ParsedPoint],
-    old_points: Sequence[Provision],
+    old_points: Sequence[Any],
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> LineageProposal:
-    """For each new point the most similar earlier point(s), scored with `similarity`.
+    """The links from the new points to the earlier ones, decided together (`alignment.align`).
 
-    Scores compare the meaningful words of the texts. A new point links to
-    - its best match, if it scores LINK_THRESHOLD or more;
-    - or its best match, if it is that point's best match too (MUTUAL_THRESHOLD);
-    - and to any earlier point no other point took, whose text it mostly contains
-      and whose best match it is (a merge);
-    - or, with no link yet, to the taken earlier point whose text it mostly repeats
-      (a split: several new points share one earlier point).
-    Points with no link are new; earlier points nothing links to are dropped.
+    `old_points` are provisions (or anything with `pk`, `number`, `text`, and optionally
+    `topics` and `earlier_texts`, see `earlier_points`). Each link keeps its score, its
+    relation and a one-line reason. Points with no link are new; earlier points nothing
+    links to are dropped.
     """
     old = list(old_points)
-    old_words = [_content_words(candidate.text) for candidate in old]
-    old_lengths = [len(words.split()) for words in old_words]
-    scores: list[list[float]] = []
-    overlaps: list[list[float]] = []
-    for index, point in enumerate(points):
-        words = _content_words(point.text)
-        row = [similarity(candidate, words) for candidate in old_words]
-        scores.append(row)
-        overlaps.append([_overlap(row[j], old_lengths[j], len(words.split())) for j in range(len(old))])
-        if progress:
-            progress(index + 1, len(points))
-    if not old:
-        return LineageProposal(links=[], new_numbers=[p.number for p in points], dropped=[])
-
-    def best(values: list[float], own: int, own_count: int) -> int:
-        # Highest value; on a tie, the candidate closest in position.
-        return max(range(len(values)), key=lambda j: (values[j], -abs(j * own_count - own * len(values))))
-
-    count = len(points)
-    best_old = [best(scores[i], i, count) for i in range(count)]
-    best_new = [best([scores[i][j] for i in range(count)], j, len(old)) for j in range(len(old))]
-    sources: dict[int, list[int]] = defaultdict(list)
-    for i, j in enumerate(best_old):
-        mutual = best_new[j] == i and scores[i][j] >= MUTUAL_THRESHOLD
-        if scores[i][j] >= LINK_THRESHOLD or mutual:
-            sources[i].append(j)
-    taken = {j for js in sources.values() for j in js}
-    for j in range(len(old)):
-        i = best_new[j]
-        if j not in taken and sources.get(i) and overlaps[i][j] >= OVERLAP_THRESHOLD:
-            sources[i].append(j)
-            taken.add(j)
-    for i in range(count):
-        if sources.get(i):
-            continue
-        j = best(overlaps[i], i, count)
-        if j in taken and overlaps[i][j] >= OVERLAP_THRESHOLD and scores[i][j] >= SPLIT_THRESHOLD:
-            sources[i].append(j)
-    successors: dict[int, int] = defaultdict(int)
-    for js in sources.values():
-        for j in js:
-            successors[j] += 1
-
-    links: list[ProposedLink] = []
-    new_numbers: list[str] = []
-    for i, point in enumerate(points):
-        js = sorted(sources.get(i, []), key=lambda j: old[j].sort_key)
-        if not js:
-            new_numbers.append(point.number)
-            continue
-        for j in js:
-            if len(js) > 1:
-                relation = LineageRelation.MERGED
-            elif successors[j] > 1:
-                relation = LineageRelation.SPLIT
-            elif old[j].text.split() == point.text.split():
-                relation = LineageRelation.CARRIED
-            else:
-                relation = LineageRelation.REWORDED
-            links.append(ProposedLink(point.number, old[j].pk, old[j].number, scores[i][j], relation))
-    dropped = [candidate for j, candidate in enumerate(old) if j not in taken]
-    return LineageProposal(links=links, new_numbers=new_numbers, dropped=dropped)
+    alignment = align(as_points(points), as_points(old), progress=progress)
+    links = [
+        ProposedLink(
+            new_number=points[link.new].number,
+            old_id=old[link.old].pk,
+            old_number=old[link.old].number,
+            similarity=link.score,
+            relation=link.relation,
+            reason=link.reason,
+        )
+        for link in alignment.links
+    ]
+    linked_new = {link.new for link in alignment.links}
+    linked_old = {link.old for link in alignment.links}
+    return LineageProposal(
+        links=links,
+        new_numbers=[point.number for i, point in enumerate(points) if i not in linked_new],
+        dropped=[candidate for j, candidate in enumerate(old) if j not in linked_old],
+        language=alignment.new_language,
+        earlier_language=alignment.old_language,
+    )
 
 
-# Topics of a point with no earlier match, guessed from its words; the editor reviews them.
-_TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    Topic.SOVEREIGNTY: ("sovereignty", "sovereign"),
-    Topic.SECURITY_GUARANTEES: ("guarantee", "non-aggression", "aggression"),
-    Topic.MILITARY_LIMITS: ("armed forces", "army", "troops", "personnel", "weapons", "military"),
-    Topic.NATO_ALLIANCES: ("nato", "alliance", "european union", " eu "),
-    Topic.TERRITORY: ("territor", "crimea", "donetsk", "luhansk", "donbas", "kherson", "line of contact", "border"),
-    Topic.SANCTIONS_ECONOMY: ("sanction", "economic", "economy", "trade", "market"),
-    Topic.FROZEN_ASSETS: ("frozen", "assets"),
-    Topic.RECONSTRUCTION: ("reconstruction", "rebuild", "recovery", "development fund"),
-    Topic.NUCLEAR: ("nuclear", "iaea", "start treaty"),
-    Topic.HUMANITARIAN: ("prisoner", "humanitarian", "civilian", "children", "detainee", "family"),
-    Topic.GOVERNANCE_ELECTIONS: ("election", "referendum", "government"),
-    Topic.LANGUAGE_CULTURE_RELIGION: ("language", "religio", "church", "culture", "minorit", "education"),
-    Topic.AMNESTY_JUSTICE: ("amnesty", "justice", "tribunal", "war crimes", "claims"),
-    Topic.IMPLEMENTATION_MONITORING: ("monitor", "implement", "council", "binding", "compliance"),
-    Topic.CEASEFIRE: ("ceasefire", "cease-fire", "truce", "hostilities"),
-}
-FALLBACK_TOPIC = Topic.IMPLEMENTATION_MONITORING
-
-
-def guess_topics(text: str) -> list[str]:
-    lowered = f" {text.lower()} "
-    found = [str(topic) for topic, words in _TOPIC_WORDS.items() if any(word in lowered for word in words)]
-    return found[:3] or [str(FALLBACK_TOPIC)]
+def earlier_points(version: Version | None) -> list[Provision]:
+    """The points of `version` in order, each with `earlier_texts`: the texts of the points its
+    confirmed lineage says it derives from (so a text going back to older wording still links)."""
+    if version is None:
+        return []
+    points = list(Provision.objects.filter(version=version).order_by("sort_key"))
+    texts: dict[int, list[str]] = {}
+    links = Lineage.objects.filter(provision__version=version, confirmed=True).values_list(
+        "provision_id", "derives_from__text"
+    )
+    for provision_id, text in links:
+        texts.setdefault(provision_id, []).append(text)
+    for point in points:
+        point.earlier_texts = texts.get(point.pk, [])
+    return points
 
 
 def _topics_for(point: ParsedPoint, links: list[ProposedLink], old_by_id: dict[int, Provision]) -> tuple[list, bool]:
-    """The topics of the earlier point(s) it derives from; a guess for a new point."""
+    """The topics of the earlier point(s) it derives from; for a new point, those its words
+    name in any of the three languages, or none (never a default the text does not support)."""
     topics: list[str] = []
     for link in links:
         for topic in old_by_id[link.old_id].topics:
@@ -452,8 +410,11 @@ def _topics_for(point: ParsedPoint, links: list[ProposedLink], old_by_id: dict[i
     return guess_topics(point.text), True
 
 
-def import_report(draft: Draft, proposal: LineageProposal, guessed: list[str]) -> dict[str, Any]:
+def import_report(
+    draft: Draft, proposal: LineageProposal, guessed: list[str], missing: list[str] | None = None
+) -> dict[str, Any]:
     """What an import found, for the job page and the command's output."""
+    missing = missing or []
     merged = sorted({link.new_number for link in proposal.links if link.relation == LineageRelation.MERGED})
     split_from = sorted({link.old_number for link in proposal.links if link.relation == LineageRelation.SPLIT})
     return {
@@ -474,6 +435,7 @@ def import_report(draft: Draft, proposal: LineageProposal, guessed: list[str]) -
                 "old_id": link.old_id,
                 "similarity": link.similarity,
                 "relation": str(link.relation),
+                "reason": link.reason,
             }
             for link in proposal.links
         ],
@@ -482,6 +444,9 @@ def import_report(draft: Draft, proposal: LineageProposal, guessed: list[str]) -
         "merged": merged,
         "split": split_from,
         "topics_guessed": guessed,
+        "topics_missing": missing,
+        "language": proposal.language,
+        "earlier_language": proposal.earlier_language,
         "warnings": draft.warnings,
         "preamble": draft.preamble[:1000],
     }
@@ -527,23 +492,23 @@ def create_imported_version(
     old_by_id = {p.pk: p for p in Provision.objects.filter(version=revises)} if revises else {}
     created: list[Provision] = []
     guessed: list[str] = []
+    missing: list[str] = []
     for point in draft.points:
         links = proposal.links_of(point.number)
         topics, was_guessed = _topics_for(point, links, old_by_id)
         if was_guessed:
-            guessed.append(point.number)
+            (guessed if topics else missing).append(point.number)
+        provision = Provision(
+            version=version,
+            number=point.number,
+            title=point.title,
+            text=point.text,
+            topics=topics,
+            status=ProvisionStatus.PROPOSED,
+        )
+        provision.topics_left_to_review = not topics  # no topic rather than a wrong one: see Provision.clean
         try:
-            provision = save_recorded(
-                Provision(
-                    version=version,
-                    number=point.number,
-                    title=point.title,
-                    text=point.text,
-                    topics=topics,
-                    status=ProvisionStatus.PROPOSED,
-                ),
-                user=user,
-            )
+            provision = save_recorded(provision, user=user)
         except ValidationError as error:
             raise ValidationError(f"Point {point.number}: {'; '.join(error.messages)}") from error
         created.append(provision)
@@ -554,10 +519,10 @@ def create_imported_version(
                 relation=link.relation,
                 similarity=link.similarity,
                 confirmed=False,
-                note="Proposed by the importer.",
+                note=f"Proposed by the importer: {link.reason}." if link.reason else "Proposed by the importer.",
                 user=user,
             )
-    return ImportResult(version=version, provisions=created, report=import_report(draft, proposal, guessed))
+    return ImportResult(version=version, provisions=created, report=import_report(draft, proposal, guessed, missing))
 
 
 def import_text(
@@ -572,8 +537,7 @@ def import_text(
 ) -> ImportResult:
     """Parse, propose lineage against `revises` and create, in one call."""
     draft = parse_draft(text)
-    old = list(Provision.objects.filter(version=revises).order_by("sort_key")) if revises else []
-    proposal = propose_lineage(draft.points, old)
+    proposal = propose_lineage(draft.points, earlier_points(revises))
     return create_imported_version(
         plan=plan,
         label=label,

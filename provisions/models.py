@@ -9,12 +9,15 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from history.clock import latest_today
+from history.dating import precision_error, precision_field
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
 
 from .choices import (
     Disposition,
     LineageRelation,
+    PointTextBasis,
     ProvisionStatus,
     SourceKind,
     TerritoryKind,
@@ -23,6 +26,9 @@ from .choices import (
     VersionStatus,
 )
 from .numbering import point_sort_key
+
+# How `point_sort_key` starts the key of a number it cannot read (it sorts after every point).
+UNREADABLE_NUMBER_KEY = point_sort_key("~")[:6]
 
 http_url = URLValidator(schemes=["http", "https"], message="Enter a web address starting with http:// or https://.")
 
@@ -33,8 +39,20 @@ class Source(RecordedModel):
     publisher = models.CharField(max_length=200)
     title = models.CharField(max_length=500)
     url = models.URLField("URL", max_length=1000, blank=True, validators=[http_url])
+    url_missing_reason = models.CharField(
+        "why there is no address",
+        max_length=300,
+        blank=True,
+        help_text="Only where the source has no web address, e.g. “television broadcast, not online”.",
+    )
     published_on = models.DateField(null=True, blank=True)
+    published_on_precision = precision_field("published_on")
     kind = models.CharField(max_length=30, choices=SourceKind.choices, default=SourceKind.NEWS_REPORT)
+    is_state_media = models.BooleanField(
+        "state media",
+        default=False,
+        help_text="Run by a government (TASS, RIA…): a source for that government's position, not for facts.",
+    )
     notes = models.TextField(blank=True)
 
     objects = HistoryRecordingQuerySet.as_manager()
@@ -55,6 +73,20 @@ class Source(RecordedModel):
     def __str__(self) -> str:
         date = f", {self.published_on:%Y-%m-%d}" if self.published_on else ""
         return f"{self.publisher}: {self.title}{date}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if not self.url and not self.url_missing_reason.strip():
+            errors["url"] = "Give the web address, or say under “why there is no address” why there is none."
+        if self.url and self.url_missing_reason.strip():
+            errors["url_missing_reason"] = "Leave this empty: the source has a web address."
+        # The same "today" as stances and events (history/clock.py).
+        if self.published_on and self.published_on > latest_today():
+            errors["published_on"] = "A source cannot be dated in the future."
+        if problem := precision_error(self.published_on, self.published_on_precision):
+            errors["published_on_precision"] = problem
+        if errors:
+            raise ValidationError(errors)
 
 
 class Plan(RecordedModel):
@@ -107,6 +139,7 @@ class Version(RecordedModel):
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
     label = models.CharField(max_length=200)
     dated = models.DateField(help_text="The date the text is from (or was first reported).")
+    dated_precision = precision_field("dated")
     proposed_by = models.ForeignKey(
         "actors.Actor", null=True, blank=True, on_delete=models.PROTECT, related_name="versions_proposed"
     )
@@ -144,6 +177,8 @@ class Version(RecordedModel):
         return f"{self.plan.name} — {self.label} ({self.dated:%Y-%m-%d})"
 
     def clean(self) -> None:
+        if problem := precision_error(self.dated, self.dated_precision):
+            raise ValidationError({"dated_precision": problem})
         if self.revises_id is not None:
             if self.pk and self.revises_id == self.pk:
                 raise ValidationError({"revises": "A version cannot revise itself."})
@@ -179,6 +214,19 @@ def clean_point_number(number: str | None) -> str:
     return (number or "").strip().rstrip(".)").strip()
 
 
+def point_number_error(number: str | None) -> str | None:
+    """Why `number` is not a point number, or None if it is one.
+
+    A point number is what `point_sort_key` can place among the points: digits,
+    then an optional letter and/or sub-number (7, 10a, 10.b, 3.2). Anything else
+    ("seven!!", an annex "A", Roman numerals) would only sort after every point.
+    """
+    cleaned = clean_point_number(number)
+    if not cleaned or not point_sort_key(cleaned).startswith(UNREADABLE_NUMBER_KEY):
+        return None
+    return f"“{number.strip()}” is not a point number: write it as printed, digits first, e.g. 7, 10a, 10.b or 3.2."
+
+
 class ProvisionQuerySet(HistoryRecordingQuerySet):
     def in_version(self, version: Version | int) -> ProvisionQuerySet:
         return self.filter(version=version)
@@ -212,8 +260,24 @@ class Provision(RecordedModel):
     number = models.CharField(max_length=20, help_text="As printed: 1, 2, 10a, 10.b …")
     sort_key = models.CharField(max_length=40, editable=False, db_index=True)
     title = models.CharField(max_length=300)
-    text = models.TextField(help_text="The full text, or our summary where no text is public.")
-    topics = models.JSONField(default=list, help_text="One or more topics from the controlled vocabulary.")
+    text = models.TextField(
+        blank=True,
+        help_text="The text as published, or its reported substance; empty only when the wording was not reported.",
+    )
+    text_basis = models.CharField(
+        "how the text is known",
+        max_length=30,
+        choices=PointTextBasis.choices,
+        blank=True,
+        help_text="Leave empty when it is known as the version's text is. “Not reported”: the wording is unknown.",
+    )
+    note = models.TextField(blank=True, help_text="Editorial commentary on the point; never inside the text.")
+    sources = models.ManyToManyField(
+        Source, blank=True, related_name="provisions", help_text="Where the wording comes from, if not the version's."
+    )
+    topics = models.JSONField(
+        default=list, blank=True, help_text="One or more topics from the controlled vocabulary."
+    )  # blank: validated in clean() (an imported point awaiting review may have none)
     status = models.CharField(max_length=30, choices=ProvisionStatus.choices, default=ProvisionStatus.PROPOSED)
     derives_from = models.ManyToManyField(
         "self",
@@ -225,13 +289,21 @@ class Provision(RecordedModel):
     )
 
     objects = ProvisionQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[sources])
 
     class Meta:
         verbose_name = "point"
         ordering = ["version__dated", "version_id", "sort_key"]
         constraints = [
             models.CheckConstraint(condition=~Q(title=""), name="provision_title_not_empty"),
+            # The text is empty exactly when its wording was not reported: an unknown is never
+            # shown as text, and a known text is never marked unknown.
+            models.CheckConstraint(
+                condition=(Q(text="") & Q(text_basis=PointTextBasis.NOT_REPORTED))
+                | (~Q(text="") & ~Q(text_basis=PointTextBasis.NOT_REPORTED)),
+                name="provision_text_empty_iff_not_reported",
+                violation_error_message="Leave the text empty exactly when its wording was not reported.",
+            ),
             models.CheckConstraint(condition=~Q(number=""), name="provision_number_not_empty"),
             models.UniqueConstraint(
                 fields=["version", "sort_key"],
@@ -254,21 +326,35 @@ class Provision(RecordedModel):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        if number_error := point_number_error(self.number):
+            errors["number"] = number_error
         self.number = clean_point_number(self.number)
         self.sort_key = point_sort_key(self.number)
-        if self.version_id and self.number:
+        if self.version_id and self.number and not number_error:
             clash = Provision.objects.filter(version_id=self.version_id, sort_key=self.sort_key).exclude(pk=self.pk)
             if clash.exists():
                 errors["number"] = f"This version already has a point numbered {clash.first().number}."
         topics = self.topics if isinstance(self.topics, list) else None
-        if not topics:
+        # The importer may create a point with none (flag set by provisions.importing): it leaves the
+        # topics empty rather than guess one the words do not name, and the editor sets them in review.
+        if topics == [] and self._state.adding and getattr(self, "topics_left_to_review", False):
+            pass
+        elif not topics:
             errors["topics"] = "Choose at least one topic."
         elif unknown := sorted(set(topics) - set(Topic.values)):
             errors["topics"] = f"Unknown topic(s): {', '.join(map(str, unknown))}."
         elif len(set(topics)) != len(topics):
             errors["topics"] = "A topic is listed twice."
+        if self.text_basis == PointTextBasis.NOT_REPORTED and self.text.strip():
+            errors["text"] = "Leave the text empty for a point whose wording was not reported."
+        elif self.text_basis != PointTextBasis.NOT_REPORTED and not self.text.strip():
+            errors["text"] = "Give the text, or set “how the text is known” to “Not reported”."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def wording_known(self) -> bool:
+        return self.text_basis != PointTextBasis.NOT_REPORTED
 
     @property
     def topic_labels(self) -> list[str]:
@@ -379,6 +465,7 @@ class ControlObservation(RecordedModel):
 
     territory = models.ForeignKey(Territory, on_delete=models.CASCADE, related_name="control_observations")
     observed_on = models.DateField()
+    observed_on_precision = precision_field("observed_on")
     ukraine_share = models.DecimalField(
         "share held by Ukraine (%)", max_digits=5, decimal_places=2, null=True, blank=True, validators=share_validators
     )

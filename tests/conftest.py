@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -8,6 +9,10 @@ from django.db import transaction
 from tests.factories import EditorFactory
 
 DEMO = "demo_data"
+# A small frozen record the page, API and job tests run on. It is a test fixture, not the
+# record: the shipped record (provisions/demo/record/) grows with the negotiation, and
+# tests of the mechanics must not change with it. Tests of the record itself load that.
+DEMO_FIXTURE = Path(__file__).parent / "fixtures" / "demo_record.json"
 
 
 @pytest.fixture
@@ -34,7 +39,7 @@ class _SharedDemo:
         self._outer.__enter__()
         self.is_open = True
         _SharedDemo.current = self
-        self.loader = load_demo()
+        self.loader = load_demo(DEMO_FIXTURE)
 
     def close(self) -> None:
         if self.is_open:
@@ -89,7 +94,7 @@ def demo_data(request, _demo_in_module, db):
     if _transactional(request.node):
         from provisions.demo.loading import load_demo
 
-        return load_demo()
+        return load_demo(DEMO_FIXTURE)
     assert _demo_in_module.is_open, "the module's shared demo was closed by a transactional test run before"
     return copy.deepcopy(_demo_in_module.loader)
 

@@ -57,6 +57,8 @@ class PositionSerializer(RecordedSerializer):
             "stance",
             "summary",
             "taken_on",
+            "taken_on_precision",
+            "attribution",
             "attributed_to",
             "sources",
             "created_at",
@@ -72,6 +74,12 @@ class PositionSerializer(RecordedSerializer):
             "stance": {"help_text": "The stance, from the controlled vocabulary."},
             "summary": {"help_text": "What the actor said or did, in a sentence or two."},
             "taken_on": {"help_text": "When the stance was taken (or first reported); not in the future."},
+            "taken_on_precision": {"help_text": "How much of the date is known: day, month or approximate."},
+            "attribution": {
+                "help_text": "`stated`: the party or a person speaking for it said so; "
+                "`attributed`: someone else attributes it (see `attributed_to`)."
+            },
+            "attributed_to": {"help_text": "Who reports it; for an attributed stance, who attributes it (required)."},
             **TIMESTAMPS,
         }
 
@@ -92,7 +100,7 @@ class EventSerializer(RecordedSerializer):
             "id",
             "title",
             "occurred_on",
-            "date_is_approximate",
+            "date_precision",
             "kind",
             "location",
             "description",
@@ -105,7 +113,9 @@ class EventSerializer(RecordedSerializer):
         extra_kwargs = {
             "title": {"help_text": "What happened, in a line."},
             "occurred_on": {"help_text": "When it happened; not in the future."},
-            "date_is_approximate": {"help_text": "True when only the week or month is known."},
+            "date_precision": {
+                "help_text": "How much of the date is known: day, month (stored as the 1st) or approximate."
+            },
             "kind": {"help_text": "Call, meeting, negotiation round, statement, publication or other."},
             "location": {"help_text": "Where it happened."},
             "description": {"help_text": "What happened, in detail."},

@@ -29,7 +29,7 @@ class TimelineEntry:
     actors: list[Actor] = field(default_factory=list)
     stance: str = ""
     anchor: str = ""
-    approximate: bool = False
+    precision: str = "day"  # how much of `day` is known (provisions.choices.DatePrecision)
     order: int = 0
 
     @property
@@ -71,7 +71,7 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
                 sources=event.source_list,
                 actors=event.actor_list,
                 anchor=f"event-{event.pk}",
-                approximate=event.date_is_approximate,
+                precision=event.date_precision,
                 order=event.pk,
             )
         )
@@ -84,6 +84,7 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
         entries.append(
             TimelineEntry(
                 day=version.dated,
+                precision=version.dated_precision,
                 kind="version",
                 title=f"{version.plan.name}: {version.label}",
                 url=version.get_absolute_url(),
@@ -160,6 +161,7 @@ def _stance_entry(position: Position) -> TimelineEntry:
         url = reverse("actors:actor_detail", args=[position.actor_id])
     return TimelineEntry(
         day=position.taken_on,
+        precision=position.taken_on_precision,
         kind="stance",
         title=f"{position.actor.name}: {position.get_stance_display().lower()} {subject}",
         url=url,

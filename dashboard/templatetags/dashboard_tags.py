@@ -18,9 +18,17 @@ from dashboard.mapdata import territory_map as build_map
 from dashboard.selectors.convergence import ConvergenceSeries
 from dashboard.selectors.matrix import STANCE_LETTERS
 from dashboard.selectors.territories import TerritoryRow
+from history.dating import describe
 from provisions.choices import Disposition, Topic
 
 register = template.Library()
+
+
+@register.filter
+def as_known(day: date | None, precision: str = "day") -> str:
+    """A date as much as it is known: "16 May 2025", "May 2025", "about 16 May 2025"."""
+    return describe(day, precision)
+
 
 SERIES_COLORS = ["#1d4e89", "#b3261e", "#8a6a00", "#5b3fa0", "#1b7f5b", "#7a4a1d", "#3b6e8f"]
 SERIES_DASHES = ["", "7 4", "2 4", "10 4 2 4", "4 2", "1 3", "12 3"]

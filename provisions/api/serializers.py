@@ -55,12 +55,28 @@ class SourceSerializer(RecordedSerializer):
 
     class Meta:
         model = Source
-        fields = ["id", "publisher", "title", "url", "published_on", "kind", "notes", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "publisher",
+            "title",
+            "url",
+            "url_missing_reason",
+            "published_on",
+            "published_on_precision",
+            "kind",
+            "is_state_media",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
         extra_kwargs = {
             "publisher": {"help_text": "Who published it, e.g. Axios, Financial Times, Kremlin."},
             "title": {"help_text": "Headline or title of the document."},
-            "url": {"help_text": "Web address (http/https), empty if unknown."},
+            "url": {"help_text": "Web address (http/https); empty only with `url_missing_reason`."},
+            "url_missing_reason": {"help_text": "Why the source has no web address (e.g. a broadcast)."},
             "published_on": {"help_text": "Publication date, if known."},
+            "published_on_precision": {"help_text": "How much of the date is known: day, month or approximate."},
+            "is_state_media": {"help_text": "Run by a government: a source for that government's position only."},
             "kind": {"help_text": "What kind of document it is."},
             "notes": {"help_text": "What it says that matters here; caveats."},
             **TIMESTAMPS,
@@ -94,6 +110,7 @@ class VersionSerializer(RecordedSerializer):
             "plan",
             "label",
             "dated",
+            "dated_precision",
             "proposed_by",
             "status",
             "text_basis",
@@ -107,6 +124,9 @@ class VersionSerializer(RecordedSerializer):
             "plan": {"help_text": "Id of the plan this is a text of."},
             "label": {"help_text": "Name of this text, unique within its plan, e.g. “28-point draft”."},
             "dated": {"help_text": "The date the text is from (or was first reported)."},
+            "dated_precision": {
+                "help_text": "How much of the date is known: day, month (stored as the 1st) or approximate."
+            },
             "proposed_by": {"help_text": "Id of the actor that put this text forward."},
             "status": {"help_text": "Where the text stands in the negotiation."},
             "text_basis": {"help_text": "How the text is known: official, leaked, reported or reconstructed."},
@@ -287,6 +307,8 @@ class ProvisionSerializer(RecordedSerializer):
             "number",
             "title",
             "text",
+            "text_basis",
+            "note",
             "topics",
             "status",
             "derives_from",
@@ -300,7 +322,12 @@ class ProvisionSerializer(RecordedSerializer):
             "version": {"help_text": "Id of the version the point belongs to (set on creation only)."},
             "number": {"help_text": "The point's number as printed: 1, 2, 10a, 10.b …"},
             "title": {"help_text": "Short title of the point."},
-            "text": {"help_text": "The full text, or our summary where no text is public."},
+            "text": {"help_text": "The text as published, or its reported substance; empty when not reported."},
+            "text_basis": {
+                "help_text": "How this point's wording is known; empty: as its version's text. "
+                "`not_reported`: the point exists but its wording was not reported."
+            },
+            "note": {"help_text": "Editorial commentary on the point (never part of the text)."},
             "status": {"help_text": "Where the point stands."},
             **TIMESTAMPS,
         }
@@ -367,8 +394,9 @@ class ObservationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ControlObservation
-        fields = ["id", "observed_on", "ukraine_share", "russia_share", "source", "note"]
+        fields = ["id", "observed_on", "observed_on_precision", "ukraine_share", "russia_share", "source", "note"]
         extra_kwargs = {
+            "observed_on_precision": {"help_text": "How much of the date is known: day, month or approximate."},
             "note": {"help_text": "Caveats of the estimate."},
             "observed_on": {"help_text": "The date the shares describe."},
             "ukraine_share": {"help_text": "Share held by Ukraine, in % (null if not given)."},

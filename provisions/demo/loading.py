@@ -1,6 +1,11 @@
-"""Loads the demo dataset: the 28-point draft, the European counter-proposal linked
-to it point by point, territories, actors, positions, events and competing accounts,
-each with its source.
+"""Loads the demo record: every version of the negotiation from the 28-point draft on,
+their points, lineage between them, territories with control figures, actors, stances,
+events and competing accounts, each with its source.
+
+The record is a folder of JSON files (`record/*.json`, read in name order and merged):
+each file holds any of the lists `sources`, `actors`, `territories`,
+`control_observations`, `plans`, `versions`, `provisions`, `positions`, `events`,
+`claims`. Dates are ISO days, or "YYYY-MM" for a date known only to the month.
 
 Create-only. Each row has a natural key (a point: its version and number; a
 position: actor, subject, date and stance…), but editors may change those very
@@ -22,6 +27,7 @@ from typing import Any
 from django.db import models, transaction
 
 from actors.models import Account, Actor, Claim, Event, Position
+from history.dating import DatePrecision
 from history.records import created_with
 from history.writing import save_recorded
 
@@ -36,11 +42,36 @@ from ..models import (
     Version,
 )
 
-DATASET = Path(__file__).with_name("dataset.json")
+RECORD = Path(__file__).with_name("record")
+LISTS = (
+    "sources",
+    "actors",
+    "territories",
+    "control_observations",
+    "plans",
+    "versions",
+    "provisions",
+    "positions",
+    "events",
+    "claims",
+)
+
+
+class DatasetError(ValueError):
+    """The dataset files disagree with each other (a key twice, a reference to nothing)."""
 
 
 def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+    """An ISO day, or the 1st of the month for "YYYY-MM"."""
+    if not value:
+        return None
+    return date.fromisoformat(f"{value}-01" if len(value) == 7 else value)
+
+
+def _precision(row: dict[str, Any], date_field: str, precision_field: str) -> str:
+    """A date's precision as the row gives it; "YYYY-MM" alone means month."""
+    value = row.get(date_field) or ""
+    return row.get(precision_field) or (DatePrecision.MONTH if len(value) == 7 else DatePrecision.DAY)
 
 
 def _reported_at(day: date | None) -> datetime | None:
@@ -65,7 +96,7 @@ class DemoLoader:
         self.events: dict[str, Event | None] = {}
         # Records with no date of their own (actors, territories, plans) are
         # dated from the earliest fact in the dataset, so past views have them.
-        self.baseline = min(date.fromisoformat(v) for v in _iter_dates(data))
+        self.baseline = min(_iter_dates(data))
 
     def _ensure(
         self,
@@ -110,7 +141,15 @@ class DemoLoader:
             self.sources[row["key"]] = self._ensure(
                 Source,
                 {"publisher": row["publisher"], "title": row["title"]},
-                {"url": row.get("url", ""), "published_on": day, "kind": row["kind"], "notes": row.get("notes", "")},
+                {
+                    "url": row.get("url", ""),
+                    "url_missing_reason": row.get("url_missing_reason", ""),
+                    "published_on": day,
+                    "published_on_precision": _precision(row, "published_on", "published_on_precision"),
+                    "kind": row["kind"],
+                    "is_state_media": bool(row.get("state_media")),
+                    "notes": row.get("notes", ""),
+                },
                 day=day,
                 formerly=row.get("formerly"),
             )
@@ -149,6 +188,7 @@ class DemoLoader:
                 ControlObservation,
                 {"territory": territory, "observed_on": day, "source": source},
                 {
+                    "observed_on_precision": _precision(row, "observed_on", "observed_on_precision"),
                     "ukraine_share": _share(row.get("ukraine_share")),
                     "russia_share": _share(row.get("russia_share")),
                     "note": row.get("note", ""),
@@ -177,6 +217,7 @@ class DemoLoader:
                 {"plan": plan, "label": row["label"]},
                 {
                     "dated": day,
+                    "dated_precision": _precision(row, "dated", "dated_precision"),
                     "proposed_by": self.actors.get(row.get("proposed_by") or ""),
                     "status": row["status"],
                     "text_basis": row["text_basis"],
@@ -193,7 +234,15 @@ class DemoLoader:
                 point = self._ensure(
                     Provision,
                     {"version": version, "number": row["number"]},
-                    {"title": row["title"], "text": row["text"], "topics": row["topics"], "status": row["status"]},
+                    {
+                        "title": row["title"],
+                        "text": row.get("text", ""),
+                        "text_basis": row.get("text_basis", ""),
+                        "note": row.get("note", ""),
+                        "topics": row["topics"],
+                        "status": row["status"],
+                    },
+                    m2m={"sources": [self.sources[key] for key in row.get("sources", [])]},
                     day=version.dated,
                 )
             self.points[(row["version"], row["number"])] = point
@@ -229,7 +278,12 @@ class DemoLoader:
             self._ensure(
                 Position,
                 {"actor": actor, "version": version, "provision": point, "taken_on": day, "stance": row["stance"]},
-                {"summary": row["summary"], "attributed_to": row.get("attributed_to", "")},
+                {
+                    "summary": row["summary"],
+                    "taken_on_precision": _precision(row, "taken_on", "taken_on_precision"),
+                    "attribution": row.get("attribution") or Position._meta.get_field("attribution").get_default(),
+                    "attributed_to": row.get("attributed_to") or row.get("attributed_by") or "",
+                },
                 m2m={"sources": [self.sources[key] for key in row["sources"]]},
                 day=day,
             )
@@ -246,7 +300,7 @@ class DemoLoader:
                     "kind": row["kind"],
                     "location": row.get("location", ""),
                     "description": row.get("description", ""),
-                    "date_is_approximate": bool(row.get("date_is_approximate")),
+                    "date_precision": _precision(row, "occurred_on", "date_precision"),
                     "version": self.versions.get(version_key or ""),
                 },
                 m2m={
@@ -300,7 +354,7 @@ def _iter_dates(value: Any):
     if isinstance(value, dict):
         for key, item in value.items():
             if key in {"published_on", "observed_on", "dated", "taken_on", "occurred_on", "reported_on"} and item:
-                yield item
+                yield _day(item)
             else:
                 yield from _iter_dates(item)
     elif isinstance(value, list):
@@ -312,9 +366,118 @@ def _share(value: Any) -> Decimal | None:
     return None if value is None else Decimal(str(value))
 
 
+def read_record(folder: Path = RECORD) -> dict[str, list[dict[str, Any]]]:
+    """The record's files merged into one dataset, versions and points in date order.
+
+    Raises DatasetError for a key defined twice, so two files never silently disagree."""
+    data: dict[str, list[dict[str, Any]]] = {name: [] for name in LISTS}
+    paths = sorted(Path(folder).glob("*.json")) if Path(folder).is_dir() else [Path(folder)]
+    for path in paths:
+        content = json.loads(path.read_text(encoding="utf-8"))
+        if unknown := set(content) - set(LISTS):
+            raise DatasetError(f"{path.name}: unknown list(s) {', '.join(sorted(unknown))}")
+        for name in LISTS:
+            data[name].extend(content.get(name, []))
+    for name, key in (
+        ("sources", "key"),
+        ("actors", "slug"),
+        ("territories", "slug"),
+        ("plans", "slug"),
+        ("versions", "key"),
+        ("events", "key"),
+        ("claims", "key"),
+    ):
+        seen = Counter(row[key] for row in data[name])
+        if twice := sorted(k for k, n in seen.items() if n > 1):
+            raise DatasetError(f"{name}: defined more than once: {', '.join(twice)}")
+    points = Counter((row["version"], row["number"]) for row in data["provisions"])
+    if twice := sorted(k for k, n in points.items() if n > 1):
+        raise DatasetError(f"provisions: defined more than once: {twice}")
+    _check_references(data)
+    # What a row refers to must be loaded before it: versions by date, points by their version's date.
+    dated = {row["key"]: _day(row["dated"]) for row in data["versions"]}
+    data["versions"].sort(key=lambda row: dated[row["key"]])
+    order = {key: index for index, key in enumerate(row["key"] for row in data["versions"])}
+    data["provisions"].sort(key=lambda row: order[row["version"]])
+    return data
+
+
+def _check_references(data: dict[str, list[dict[str, Any]]]) -> None:
+    """Every key a row names exists somewhere in the record (DatasetError naming the first that doesn't)."""
+    keys = {
+        "source": {row["key"] for row in data["sources"]},
+        "actor": {row["slug"] for row in data["actors"]},
+        "territory": {row["slug"] for row in data["territories"]},
+        "plan": {row["slug"] for row in data["plans"]},
+        "version": {row["key"] for row in data["versions"]},
+        "event": {row["key"] for row in data["events"]},
+        "point": {(row["version"], row["number"]) for row in data["provisions"]},
+    }
+    missing: list[str] = []
+
+    def need(kind: str, value: Any, where: str) -> None:
+        if value not in (None, "") and value not in keys[kind]:
+            missing.append(f"{where} names unknown {kind} {value!r}")
+
+    for row in data["actors"]:
+        need("actor", row.get("represents"), f"actor {row['slug']}")
+    for row in data["territories"]:
+        need("territory", row.get("parent"), f"territory {row['slug']}")
+    for row in data["control_observations"]:
+        where = f"control figure {row['territory']} {row['observed_on']}"
+        need("territory", row["territory"], where)
+        need("source", row["source"], where)
+    for row in data["plans"]:
+        need("actor", row.get("proposed_by"), f"plan {row['slug']}")
+        need("plan", row.get("answers"), f"plan {row['slug']}")
+    for row in data["versions"]:
+        where = f"version {row['key']}"
+        need("plan", row["plan"], where)
+        need("actor", row.get("proposed_by"), where)
+        need("version", row.get("revises"), where)
+        for key in row.get("sources", []):
+            need("source", key, where)
+    for row in data["provisions"]:
+        where = f"point {row['version']} #{row['number']}"
+        need("version", row["version"], where)
+        for key in row.get("sources", []):
+            need("source", key, where)
+        for item in row.get("territories", []):
+            need("territory", item["territory"], where)
+        for link in row.get("derives_from", []):
+            need("point", (link["version"], link["number"]), where)
+    for row in data["positions"]:
+        where = f"stance of {row['actor']} on {row['version']} #{row.get('provision') or '(whole)'}"
+        need("actor", row["actor"], where)
+        need("version", row["version"], where)
+        if row.get("provision"):
+            need("point", (row["version"], row["provision"]), where)
+        for key in row.get("sources", []):
+            need("source", key, where)
+    for row in data["events"]:
+        where = f"event {row['key']}"
+        need("version", row.get("version"), where)
+        for slug in row.get("actors", []):
+            need("actor", slug, where)
+        for key in row.get("sources", []):
+            need("source", key, where)
+    for row in data["claims"]:
+        where = f"claim {row['key']}"
+        need("version", row.get("version"), where)
+        need("event", row.get("event"), where)
+        if row.get("provision"):
+            need("point", (row.get("version"), row["provision"]), where)
+        for account in row["accounts"]:
+            need("source", account["source"], where)
+            need("actor", account.get("actor"), where)
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise DatasetError(missing[0] + more)
+
+
 @transaction.atomic
-def load_demo(path: Path = DATASET) -> DemoLoader:
-    """Load the dataset in one transaction: a bad row leaves nothing half-loaded."""
-    loader = DemoLoader(json.loads(Path(path).read_text(encoding="utf-8")))
+def load_demo(path: Path = RECORD) -> DemoLoader:
+    """Load the record in one transaction: a bad row leaves nothing half-loaded."""
+    loader = DemoLoader(read_record(path))
     loader.run()
     return loader

@@ -40,10 +40,11 @@ def chromium() -> Iterator:
 
 @pytest.fixture
 def demo_site(live_server, transactional_db):
-    """The live server with the demo dataset loaded."""
+    """The live server with the frozen test record loaded."""
     from provisions.demo.loading import load_demo
+    from tests.conftest import DEMO_FIXTURE
 
-    load_demo()
+    load_demo(DEMO_FIXTURE)
     return live_server
 
 

@@ -45,7 +45,7 @@ def test_a_worker_imports_a_draft_queued_on_commit(celery_worker_on_redis):
     job.refresh_from_db()
     assert job.status == JobStatus.IMPORTED, job.error
     assert job.report["counts"]["points"] == 19
-    assert Lineage.objects.filter(provision__version=job.version, confirmed=False).count() == 20
+    assert Lineage.objects.filter(provision__version=job.version, confirmed=False).count() == 21
 
 
 def test_a_worker_delivers_signed_webhooks_retries_with_backoff_and_pauses(

@@ -1,6 +1,8 @@
 """The editors' admin: every page renders for an editor, is refused to others,
 and bad input comes back as a form error with nothing saved."""
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.urls import reverse
@@ -194,6 +196,7 @@ def version_form_data(version, rows):
         "plan": version.plan_id,
         "label": version.label,
         "dated": version.dated.isoformat(),
+        "dated_precision": version.dated_precision,
         "status": version.status,
         "text_basis": version.text_basis,
         "summary": version.summary,
@@ -284,3 +287,117 @@ def test_a_source_nothing_cites_can_be_deleted_in_the_admin(editor_client):
     response = editor_client.post(admin_url(Source, "delete", source.pk), {"post": "yes"})
     assert response.status_code == 302
     assert not Source.objects.filter(pk=source.pk).exists()
+
+
+def point_form_data(version, number):
+    return {
+        "version": version.pk,
+        "number": number,
+        "title": "Ceasefire",
+        "text": "x",
+        "topics": ["ceasefire"],
+        "status": "proposed",
+        **empty_inlines(),
+    }
+
+
+@pytest.mark.parametrize("number", ["seven!!", "VII", "A", "3(b)", "-1", "#4"])
+def test_a_point_number_that_is_not_a_point_number_is_a_form_error(editor_client, number):
+    version = VersionFactory()
+    response = editor_client.post(admin_url(Provision, "add"), point_form_data(version, number))
+    assert response.status_code == 200
+    assert "is not a point number" in response.context["adminform"].form.errors["number"][0]
+    assert version.provisions.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("number", "stored"), [("7", "7"), ("10a", "10a"), ("10.b", "10.b"), ("3.2", "3.2"), ("12)", "12")]
+)
+def test_a_point_number_as_printed_is_saved(editor_client, number, stored):
+    version = VersionFactory()
+    response = editor_client.post(admin_url(Provision, "add"), point_form_data(version, number))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert [point.number for point in version.provisions.all()] == [stored]
+
+
+def test_a_point_number_that_is_not_a_point_number_on_a_versions_page_is_a_form_error(editor_client):
+    version = VersionFactory()
+    response = editor_client.post(
+        admin_url(Version, "change", version.pk), version_form_data(version, [point_row("seven!!")])
+    )
+    assert response.status_code == 200
+    assert "is not a point number" in response.content.decode()
+    assert version.provisions.count() == 0
+
+
+SOURCE_FORM = {
+    "publisher": "Axios",
+    "title": "Leak",
+    "kind": "news_report",
+    "url": "https://example.org/leak",
+    "published_on_precision": "day",
+}
+
+
+def test_a_source_dated_in_the_future_is_a_form_error(editor_client):
+    from history.clock import latest_today
+
+    tomorrow = latest_today() + datetime.timedelta(days=1)
+    data = {**SOURCE_FORM, "published_on": tomorrow.isoformat()}
+    response = editor_client.post(admin_url(Source, "add"), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["published_on"] == ["A source cannot be dated in the future."]
+    assert Source.objects.count() == 0
+
+
+def test_a_source_dated_today_anywhere_is_saved(editor_client):
+    from history.clock import latest_today
+
+    data = {**SOURCE_FORM, "published_on": latest_today().isoformat()}
+    response = editor_client.post(admin_url(Source, "add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Source.objects.get().published_on == latest_today()
+
+
+SHARE_TOO_PRECISE = "Give the share with at most 2 decimals, e.g. 12.35."
+
+
+def test_a_share_with_too_many_decimals_is_a_clear_form_error(editor_client):
+    territory, source = TerritoryFactory(), SourceFactory()
+    response = editor_client.post(
+        admin_url(ControlObservation, "add"),
+        {"territory": territory.pk, "observed_on": "2025-11-19", "ukraine_share": "12.3456", "source": source.pk},
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["ukraine_share"] == [SHARE_TOO_PRECISE]
+    assert ControlObservation.objects.count() == 0
+
+
+def test_a_share_with_too_many_decimals_on_a_territorys_page_is_a_clear_form_error(editor_client):
+    from provisions.models import Territory
+
+    territory, source = TerritoryFactory(), SourceFactory()
+    data = {
+        "name": territory.name,
+        "slug": territory.slug,
+        "kind": territory.kind,
+        "control_observations-TOTAL_FORMS": "1",
+        "control_observations-INITIAL_FORMS": "0",
+        "control_observations-0-observed_on": "2025-11-19",
+        "control_observations-0-russia_share": "12.3456",
+        "control_observations-0-source": source.pk,
+    }
+    response = editor_client.post(admin_url(Territory, "change", territory.pk), data)
+    assert response.status_code == 200
+    assert SHARE_TOO_PRECISE in response.content.decode()
+    assert ControlObservation.objects.count() == 0
+
+
+def test_a_share_with_two_decimals_is_saved(editor_client):
+    territory, source = TerritoryFactory(), SourceFactory()
+    response = editor_client.post(
+        admin_url(ControlObservation, "add"),
+        {"territory": territory.pk, "observed_on": "2025-11-19", "ukraine_share": "12.35", "source": source.pk},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert str(ControlObservation.objects.get().ukraine_share) == "12.35"

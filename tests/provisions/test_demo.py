@@ -11,10 +11,11 @@ from actors.models import Account, Actor, Claim, Event, Position
 from history.models import Change
 from history.writing import delete_recorded, save_recorded
 from provisions.choices import Disposition, LineageRelation, Topic
-from provisions.demo.loading import DATASET, load_demo
+from provisions.demo.loading import load_demo
 from provisions.models import ControlObservation, Lineage, Plan, Provision, Source, TerritorialDisposition, Version
 from provisions.selectors import compare_versions, lineage_of
 from provisions.services import provision_update
+from tests.conftest import DEMO_FIXTURE as DATASET
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def test_competing_accounts_of_umerovs_agreement_are_both_recorded(demo_data):
 def test_loading_twice_changes_nothing(demo_data):
     counts = {m: m.objects.count() for m in [Provision, Position, Source, TerritorialDisposition, Account]}
     changes = Change.objects.count()
-    call_command("load_demo")
+    call_command("load_demo", "--path", str(DATASET))
     assert {m: m.objects.count() for m in counts} == counts
     assert Change.objects.count() == changes
 
@@ -187,7 +188,7 @@ def test_loading_again_keeps_an_edited_stance_and_point_number_without_duplicate
     provision_update(provision=point, number="25a")
     before = counts()
 
-    call_command("load_demo")
+    call_command("load_demo", "--path", str(DATASET))
 
     assert counts() == before
     position.refresh_from_db()
@@ -203,7 +204,7 @@ def test_loading_again_does_not_bring_back_a_point_an_editor_deleted(demo_data):
     delete_recorded(point)
     before = counts()
 
-    loader = load_demo()
+    loader = load_demo(DATASET)
 
     assert counts() == before
     assert loader.deleted == {"points": 1}
@@ -219,6 +220,6 @@ def test_a_database_loaded_before_a_source_was_renamed_gets_no_twin(tmp_path, db
     load_demo(older)
     before = counts()
 
-    load_demo()
+    load_demo(DATASET)
 
     assert counts() == before

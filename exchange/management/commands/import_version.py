@@ -2,6 +2,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -27,7 +28,11 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if path.suffix.lower() not in IMPORT_EXTENSIONS:
             raise CommandError(f"{path.name}: give a .txt or .md file.")
+        limit = settings.IMPORT_MAX_UPLOAD_BYTES
         try:
+            # The admin's limit, checked before reading: a huge file is refused, not loaded.
+            if path.stat().st_size > limit:
+                raise CommandError(f"{path.name} is larger than {limit // 1024} KB, the import limit.")
             text = path.read_text(encoding="utf-8-sig")
         except FileNotFoundError:
             raise CommandError(f"{path}: no such file.") from None
@@ -80,10 +85,15 @@ class Command(BaseCommand):
             f"{counts['merged']} merged, {counts['split']} split"
         )
         for link in report["links"]:
-            self.stdout.write(f"  {link['new']:>4} <- {link['old']:<4} {link['similarity']:.2f} {link['relation']}")
+            self.stdout.write(
+                f"  {link['new']:>4} <- {link['old']:<4} {link['similarity']:.2f} {link['relation']:<8} "
+                f"{link.get('reason', '')}"
+            )
         self.stdout.write(f"New points: {', '.join(report['new']) or 'none'}")
         dropped = ", ".join(point["number"] for point in report["dropped"])
         self.stdout.write(f"Dropped earlier points: {dropped or 'none'}")
         for warning in report["warnings"]:
             self.stdout.write(self.style.WARNING(warning))
+        if report.get("topics_missing"):
+            self.stdout.write(f"No topic found (set them): {', '.join(report['topics_missing'])}")
         self.stdout.write(f"Import job {job.pk}; review the links in the admin, then publish the job.")

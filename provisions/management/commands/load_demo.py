@@ -4,24 +4,31 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from provisions.demo.loading import DATASET, load_demo
+from provisions.demo.loading import RECORD, DatasetError, load_demo
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo dataset (the 28-point draft and what was reported around it). "
+        "Load the demo record (every version of the negotiation since the 28-point draft, with its sources). "
         "Safe to run again: it only adds what is missing and keeps editors' edits."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--file", type=Path, default=DATASET, help="Dataset JSON (default: the shipped one).")
+        parser.add_argument(
+            "--path",
+            "--file",
+            dest="path",
+            type=Path,
+            default=RECORD,
+            help="A record folder of JSON files, or one JSON file (default: the shipped record).",
+        )
 
-    def handle(self, *args: Any, file: Path, **options: Any) -> None:
+    def handle(self, *args: Any, path: Path, **options: Any) -> None:
+        if not path.exists():
+            raise CommandError(f"No dataset at {path}.")
         try:
-            loader = load_demo(file)
-        except FileNotFoundError:
-            raise CommandError(f"No dataset at {file}.") from None
-        except (ValidationError, KeyError, ValueError) as error:
+            loader = load_demo(path)
+        except (ValidationError, KeyError, ValueError, DatasetError) as error:
             raise CommandError(f"Demo data not loaded, nothing saved: {error}") from None
         created = sum(loader.created.values())
         if created:
