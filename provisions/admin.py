@@ -223,6 +223,7 @@ class ProvisionAdmin(RecordedAdmin):
     autocomplete_fields = ["version"]
     inlines = [DispositionInline, PositionInline, LineageInline]
     actions = [_status_action(status) for status in ProvisionStatus]
+    history_value_labels = {"topics": Topic.choices}
 
     def get_urls(self) -> list:
         # Before the default URLs, whose "<object_id>/" would take "autocomplete/".
