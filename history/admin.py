@@ -5,14 +5,41 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import ModelChange
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .models import Change
 from .records import m2m_of_history_rows, tracked_m2m_fields
 from .writing import m2m_references
 
 
+class LabelledChangesHelper(HistoricalRecordContextHelper):
+    """The history page's field changes in words: "Agreed in principle", not "agreed_in_principle"."""
+
+    def __init__(self, model: Any, record: Any, *, value_labels: dict[str, Any]) -> None:
+        super().__init__(model, record)
+        self.value_labels = value_labels
+
+    def prepare_delta_change_value(self, change: ModelChange, value: Any) -> Any:
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        labels = dict(self.value_labels.get(change.field) or field.flatchoices or [])
+        if not labels:
+            return value
+        if isinstance(value, list):  # a list of codes, such as a point's topics
+            return ", ".join(str(labels.get(code, code)) for code in value)
+        return labels.get(value, value)
+
+
 class RecordedAdmin(SimpleHistoryAdmin):
     """The admin of every editorial model: history, revert, and deletes that keep history whole."""
+
+    # Labels of coded values the model field itself does not declare as choices
+    # (a JSON list of topics): {"topics": Topic.choices}.
+    history_value_labels: dict[str, Any] = {}
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any):
+        return LabelledChangesHelper(self.model, historical_record, value_labels=self.history_value_labels)
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> tuple:
         # A record still cited in a many-to-many list (a source of a position) is
@@ -61,6 +88,7 @@ class ChangeAdmin(admin.ModelAdmin):
     """The change log, read-only: it is written by the history recorder alone."""
 
     list_display = ["id", "changed_at", "action", "record_type", "object_id", "changed_by"]
+    ordering = ["-id"]  # newest first; ids follow commit order (see the model)
     list_filter = ["action", "record_type"]
     list_select_related = ["changed_by"]
     search_fields = ["record_type", "=object_id"]

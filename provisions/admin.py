@@ -221,20 +221,30 @@ def _status_action(status: ProvisionStatus):
 @admin.register(Provision)
 class ProvisionAdmin(RecordedAdmin):
     form = ProvisionAdminForm
-    list_display = ["number", "title", "version", "status", "topic_list"]
+    list_display = ["number", "title", "version_label", "status", "topic_list"]
     list_display_links = ["number", "title"]
     list_filter = ["status", TopicFilter, "version__plan", "version"]
-    list_select_related = ["version", "version__plan"]
+    list_select_related = ["version"]
     search_fields = ["number", "title", "text", "version__label"]
     ordering = ["-version__dated", "version_id", "sort_key"]
     autocomplete_fields = ["version", "sources"]
     inlines = [DispositionInline, PositionInline, LineageInline]
     actions = [_status_action(status) for status in ProvisionStatus]
+    history_value_labels = {"topics": Topic.choices}
+
+    class Media:
+        css = {"all": ["admin-extra/changelist.css"]}
 
     def get_urls(self) -> list:
         # Before the default URLs, whose "<object_id>/" would take "autocomplete/".
         picker = self.admin_site.admin_view(PointAutocompleteJsonView.as_view(admin_site=self.admin_site))
         return [path("autocomplete/", picker, name="provisions_provision_autocomplete"), *super().get_urls()]
+
+    @admin.display(description="version", ordering="version__dated")
+    def version_label(self, provision: Provision) -> str:
+        # The label alone: the version filter names the plan, and a foreign-key column
+        # ("Plan — label (date)") never wraps, which pushed the topics out of sight.
+        return provision.version.label
 
     @admin.display(description="topics")
     def topic_list(self, provision: Provision) -> str:

@@ -5,7 +5,8 @@ from django.urls import reverse
 
 from actors.models import Position
 from history.records import m2m_of_history_rows
-from tests.factories import PositionFactory, SourceFactory
+from history.writing import save_recorded
+from tests.factories import PositionFactory, ProvisionFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +55,28 @@ def test_a_malformed_history_id_is_a_404(editor_client, resourced):
     position = resourced[0]
     url = reverse("admin:actors_position_simple_history", args=[position.pk, 1]).replace("/1/", "/x1/")
     assert editor_client.get(url).status_code == 404
+
+
+def test_the_history_page_shows_labels_not_stored_codes(editor_client):
+    point = ProvisionFactory(status="proposed", topics=["nuclear"])
+    point.status, point.topics = "agreed_in_principle", ["nuclear", "security_guarantees"]
+    save_recorded(point)
+    content = editor_client.get(reverse("admin:provisions_provision_history", args=[point.pk])).content.decode()
+    assert "Proposed" in content and "Agreed in principle" in content
+    assert "Nuclear, Security guarantees" in content
+    assert "agreed_in_principle" not in content and "security_guarantees" not in content
+
+
+def test_a_stances_history_page_shows_the_stance_labels(editor_client, resourced):
+    position = resourced[0]
+    page = editor_client.get(reverse("admin:actors_position_history", args=[position.pk]))
+    changes = [change for row in page.context["page_obj"] for change in getattr(row, "history_delta_changes", [])]
+    assert ("Stance", "Supports", "Opposes") in [(c["field"], c["old"], c["new"]) for c in changes]
+
+
+def test_the_changes_list_shows_the_newest_change_first(editor_client):
+    SourceFactory(), SourceFactory()
+    page = editor_client.get(reverse("admin:history_change_changelist"))
+    ids = [change.pk for change in page.context["cl"].result_list]
+    assert len(ids) >= 2
+    assert ids == sorted(ids, reverse=True)

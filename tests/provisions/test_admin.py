@@ -401,3 +401,14 @@ def test_a_share_with_two_decimals_is_saved(editor_client):
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     assert str(ControlObservation.objects.get().ukraine_share) == "12.35"
+
+
+def test_the_points_list_shows_each_points_topics_in_a_column_that_wraps(editor_client):
+    ProvisionFactory(topics=["nuclear", "security_guarantees"], version=VersionFactory(label="28-point draft"))
+    content = editor_client.get(admin_url(Provision, "changelist")).content.decode()
+    assert '<td class="field-topic_list">Nuclear, Security guarantees</td>' in content
+    # The version as its short label, in a column that wraps: a full "Plan — label (date)"
+    # that never wraps pushed the topics out of sight.
+    assert '<td class="field-version_label">28-point draft</td>' in content
+    assert "nowrap" not in content.split('id="result_list"')[1]
+    assert "admin-extra/changelist.css" in content
