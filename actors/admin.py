@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
+from editors.point_picker import PointPickerMixin
 from history.admin import RecordedAdmin
-from provisions.admin import PointPickerMixin
 
 from .models import Account, Actor, Claim, Event, Position
 
