@@ -13,7 +13,10 @@ from typing import Any, Protocol
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import RowNumber
 
+from .choices import Attribution
+
 NO_STANCE = "none"  # a filter value and a cell value: no recorded stance
+ATTRIBUTED = Attribution.ATTRIBUTED.value
 
 # A stance is about a subject: a point, or a version as a whole (provision_id None).
 SUBJECT = ("actor_id", "version_id", "provision_id")
@@ -65,9 +68,14 @@ def speaks_for(actor: Any, party: Any) -> bool:
     return actor.pk == party.pk or actor.represents_id == party.pk
 
 
-def counted_stances(positions: Iterable[Any], parties: Iterable[Any]) -> dict[tuple[int | None, int], Any]:
+def counted_stances(
+    positions: Iterable[Any], parties: Iterable[Any], *, stated_only: bool = False
+) -> dict[tuple[int | None, int], Any]:
     """The position that counts for each (subject, party): subject is a point id, or None
     for the version as a whole.
+
+    `stated_only`: leave out stances attributed to a party by others (`Attribution`), as
+    filters and the convergence chart do unless asked; the matrix shows them, marked.
 
     The rule, kept here only: a party's own current stance wins; where the party has
     none, the most recent current stance (`recency`) of a person who speaks for it
@@ -78,6 +86,8 @@ def counted_stances(positions: Iterable[Any], parties: Iterable[Any]) -> dict[tu
     own: dict[tuple[int | None, int], Any] = {}
     proxy: dict[tuple[int | None, int], Any] = {}
     for position in positions:
+        if stated_only and position.attribution == ATTRIBUTED:
+            continue
         if position.actor_id in party_ids:
             own[(position.provision_id, position.actor_id)] = position
             continue

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.http import Http404
 
 from actors.as_of import events_as_of, positions_as_of
@@ -81,6 +81,11 @@ class Record:
                 return version
         raise Http404("No such version on record" + (f" on {self.day:%Y-%m-%d}." if self.day else "."))
 
+    def cut_off(self) -> date | None:
+        """How far the record goes: the date of its latest source (every fact cites one)."""
+        sources = Source.objects.all() if self.is_live else records.as_of(Source, self.moment)
+        return sources.aggregate(latest=Max("published_on"))["latest"]
+
     def points(self, version: Version) -> list[Provision]:
         """The points of `version` in order, with their dispositions and current stances."""
         if self.is_live:
@@ -98,6 +103,7 @@ class Record:
             for point in points:
                 point.version = version
                 point.dispositions_list = list(point.dispositions.all())
+                # `source_list`: prefetched by `with_relations`.
                 point.stances = sorted(stances[point.pk], key=lambda p: p.actor.name)
             return points
         points = provisions_as_of(self.moment, version_id=version.pk)

@@ -99,6 +99,7 @@ def overview(request: HttpRequest, record: Record) -> HttpResponse:
     context.update(
         changes=describe_changes(record, record.changes(limit=8)),
         events=record.events()[:6],
+        cut_off=record.cut_off(),
     )
     return render(request, "provisions/overview.html", context)
 
@@ -116,6 +117,7 @@ class PointFilterForm(forms.Form):
         choices=[("", "Any stance"), *Stance.choices, (NO_STANCE, "No recorded stance")], required=False
     )
     q = forms.CharField(required=False, max_length=200, label="Search")
+    attributed = forms.BooleanField(required=False, label="Count attributed stances")
 
     def __init__(self, *args: Any, territories: list, parties: list[tuple[str, list[Actor]]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,6 +146,7 @@ class PointFilterForm(forms.Form):
             party=data["party"],
             stance=data["stance"],
             text=data["q"].strip(),
+            attributed=bool(data.get("attributed")),
             columns=tuple(columns),
             territory_tree=tuple(self.territories),
         )

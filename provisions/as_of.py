@@ -15,7 +15,7 @@ from typing import Any
 from actors.as_of import positions_as_of
 from actors.models import Position
 from actors.stances import current_of
-from history.records import as_of
+from history.records import as_of, m2m_as_of
 
 from .models import ControlObservation, Provision, Source, TerritorialDisposition, Territory, Version
 
@@ -50,9 +50,13 @@ def provisions_as_of(
     for position in positions:
         stances[position.provision_id].append(position)
 
+    source_ids = m2m_as_of(Provision, "sources", points)
+    sources = Source.objects.in_bulk({pk for ids in source_ids.values() for pk in ids})
+
     for point in points:
         point.dispositions_list = by_point[point.pk]
         point.stances = sorted(stances[point.pk], key=lambda p: p.actor.name)
+        point.source_list = [sources[pk] for pk in source_ids[point.pk] if pk in sources]
     return points
 
 

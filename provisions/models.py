@@ -247,6 +247,7 @@ class ProvisionQuerySet(HistoryRecordingQuerySet):
             ),
             models.Prefetch("derives_from", queryset=Provision.objects.select_related("version")),
             models.Prefetch("derived_into", queryset=Provision.objects.select_related("version")),
+            models.Prefetch("sources", to_attr="source_list"),
         )
 
     def in_order(self) -> ProvisionQuerySet:

@@ -60,7 +60,9 @@ class PointFilter:
       (`actors.stances.counted_stances`): `party` alone, any stance; `stance` alone, the
       stance of any of the `columns` (the principal parties unless given); `stance`
       `none`: no stance counts;
-    - `text`: every word appears in the number, title or text (case-insensitive).
+    - `text`: every word appears in the number, title or text (case-insensitive);
+    - `attributed`: count stances others attribute to a party too (by default only the
+      party's own statements count).
     """
 
     version: Version | None = None
@@ -73,6 +75,7 @@ class PointFilter:
     party: Actor | None = None
     stance: str = ""
     text: str = ""
+    attributed: bool = False
     columns: tuple[Actor, ...] | None = field(default=None, compare=False)
     territory_tree: tuple[Territory, ...] | None = field(default=None, compare=False)
 
@@ -120,7 +123,7 @@ class PointFilter:
             if not all(word in haystack for word in self.words):
                 return False
         if self.party is not None or self.stance:
-            counted = counted_stances(point.stances, self.stance_parties)
+            counted = counted_stances(point.stances, self.stance_parties, stated_only=not self.attributed)
             held = [counted.get((point.pk, party.pk)) for party in self.stance_parties]
             return self._stance_passes(held)
         return True
@@ -182,9 +185,19 @@ class PointFilter:
         positions = list(
             Position.objects.filter(pk__in=current.values("pk"))
             .select_related("actor")
-            .only("id", "actor_id", "version_id", "provision_id", "stance", "taken_on", "actor__represents_id")
+            .only(
+                "id",
+                "actor_id",
+                "version_id",
+                "provision_id",
+                "stance",
+                "attribution",
+                "taken_on",
+                "actor__represents_id",
+            )
         )
-        return counted_stances(positions, self.stance_parties), {p.provision_id for p in positions}
+        counted = counted_stances(positions, self.stance_parties, stated_only=not self.attributed)
+        return counted, {p.provision_id for p in positions}
 
     def _ids_passing_stance(self) -> list[int]:
         counted, points = self._counted()

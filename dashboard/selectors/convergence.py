@@ -7,7 +7,7 @@ from datetime import date
 
 from actors.choices import Stance
 from actors.models import Actor, Position
-from actors.stances import counted_stances, current_of
+from actors.stances import ATTRIBUTED, counted_stances, current_of
 from provisions.models import Provision, Version
 
 from ..record import Record
@@ -45,16 +45,18 @@ def convergence_series(
     the version's points each party supports, and the share all of them support.
 
     Stances are read by the matrix rule (`party_stances`) as they stood at the end of
-    each date. Points are those of the version now (or as of the record's moment).
+    each date, stated ones only (an attributed stance is someone else's claim).
+    Points are those of the version now (or as of the record's moment).
     """
     parties = record.principal_parties() if parties is None else parties
     point_ids = {point.pk for point in points}
     positions = [p for p in record.positions(version_id=version.pk, provision__isnull=False) if p.provision_id]
-    positions = [p for p in positions if p.provision_id in point_ids]
+    # Only what the parties (or their people) stated counts; stances attributed by others don't.
+    positions = [p for p in positions if p.provision_id in point_ids and p.attribution != ATTRIBUTED]
     steps = []
     for day in sorted({p.taken_on for p in positions}):
         current = current_of([p for p in positions if p.taken_on <= day])
-        chosen = counted_stances(current, parties)
+        chosen = counted_stances(current, parties, stated_only=True)
         supported = {party.pk: sum(1 for pk in point_ids if _supports(chosen.get((pk, party.pk)))) for party in parties}
         by_all = sum(1 for pk in point_ids if parties and all(_supports(chosen.get((pk, p.pk))) for p in parties))
         steps.append(ConvergenceStep(day, supported, by_all, len(point_ids)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from actors.choices import Stance
 from actors.models import Actor, Position
-from actors.stances import NO_STANCE, counted_stances
+from actors.stances import ATTRIBUTED, NO_STANCE, counted_stances
 from provisions.models import Provision, Version
 
 from ..record import Record
@@ -33,6 +33,11 @@ class PartyStance:
     @property
     def stance(self) -> str:
         return self.position.stance if self.position else NO_STANCE
+
+    @property
+    def attributed(self) -> bool:
+        """The stance is attributed to the party by others, not stated by it."""
+        return self.position is not None and self.position.attribution == ATTRIBUTED
 
 
 def cell(chosen: dict[tuple[int | None, int], Position], subject: int | None, party: Actor) -> PartyStance:

@@ -59,6 +59,11 @@ class ProvisionFilter(django_filters.FilterSet):
         help_text="Points on which some principal party (with `actor`: that actor) holds this stance, "
         "by the same rule as `actor`; `none`: no recorded stance.",
     )
+    attributed = django_filters.BooleanFilter(
+        method="applied_together",
+        help_text="With `actor`/`stance`: count stances others attribute to a party too "
+        "(by default only stances the party or its people stated count).",
+    )
     q = django_filters.CharFilter(
         method="applied_together",
         help_text="Every word, case-insensitive, in the point's number, title or text (the dashboard's search).",
@@ -66,7 +71,19 @@ class ProvisionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Provision
-        fields = ["plan", "version", "number", "topic", "status", "territory", "disposition", "actor", "stance", "q"]
+        fields = [
+            "plan",
+            "version",
+            "number",
+            "topic",
+            "status",
+            "territory",
+            "disposition",
+            "actor",
+            "stance",
+            "attributed",
+            "q",
+        ]
 
     # Each parameter is applied by `point_filter()` in filter_queryset; the `value: str`
     # hint gives the text parameters their type in the schema.
@@ -88,6 +105,7 @@ class ProvisionFilter(django_filters.FilterSet):
             party=resolve_id_or_slug(Actor, actor, "actor") if actor else None,
             stance=data.get("stance") or "",
             text=(data.get("q") or "").strip(),
+            attributed=bool(data.get("attributed")),
         )
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:

@@ -16,7 +16,7 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework import serializers
 
 from actors.choices import Stance
-from api.serializers import TIMESTAMPS, RecordedSerializer, ids_of
+from api.serializers import TIMESTAMPS, LoadedManyRelatedField, RecordedSerializer, ids_of
 
 from ..choices import Disposition, LineageRelation, Topic
 from ..models import (
@@ -290,6 +290,13 @@ class ProvisionSerializer(RecordedSerializer):
         required=False,
         help_text="Territories the point disposes of. On a write, the list replaces the point's dispositions.",
     )
+    sources = LoadedManyRelatedField(
+        loaded="source_list",
+        child_relation=serializers.PrimaryKeyRelatedField(read_only=True),
+        read_only=True,
+        help_text="Ids of the sources this point's wording comes from, where not its version's (set by editors "
+        "in the admin).",
+    )
     positions = StanceSerializer(
         source="stances",
         many=True,
@@ -309,6 +316,7 @@ class ProvisionSerializer(RecordedSerializer):
             "text",
             "text_basis",
             "note",
+            "sources",
             "topics",
             "status",
             "derives_from",

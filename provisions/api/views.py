@@ -204,6 +204,7 @@ def api_provisions() -> QuerySet:
             Prefetch("lineage_links", links.order_by("derives_from_id"), to_attr="derives_from_list"),
             Prefetch("lineage_successors", links.order_by("provision_id"), to_attr="derived_into_list"),
             Prefetch("positions", queryset=current, to_attr="stances"),
+            Prefetch("sources", queryset=Source.objects.only("id"), to_attr="source_list"),
         )
         .in_order()
     )
@@ -219,6 +220,8 @@ STANCE_COLUMNS = (
     "stance",
     "summary",
     "taken_on",
+    "taken_on_precision",
+    "attribution",
     "attributed_to",
 )
 ACTOR_COLUMNS = ("id", "slug", "name", "short_code")
