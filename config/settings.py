@@ -190,6 +190,10 @@ WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "1
 # Deliveries in a row given up (each after WEBHOOK_MAX_ATTEMPTS) before the subscription is paused.
 WEBHOOK_PAUSE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_PAUSE_AFTER_FAILURES", "3"))
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)  # production consumers get https only
+# Webhooks never go to the server's own network (private, loopback, link-local, multicast,
+# reserved, unspecified addresses), checked at registration and after DNS at every delivery.
+# Default off, DEBUG included; on only for a receiver on this machine (tests, local development).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 SNAPSHOT_TASK_TIME_LIMIT = 1800
 SNAPSHOT_KEEP_DAILY = int(os.environ.get("SNAPSHOT_KEEP_DAILY", "30"))
 

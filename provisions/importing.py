@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from history.models import ChangeReason
 from history.writing import save_recorded
 
 from . import services
@@ -44,8 +45,8 @@ _STOP_WORDS = frozenset(_STOP_TEXT.split())
 _PUNCTUATION = ".,;:!?()[]“”\"'‘’*_"
 # History change reasons: an imported version is created for review, and published by the
 # editor later (exchange.services.import_job_publish); webhooks tell the two apart.
-IMPORTED_FOR_REVIEW = "Imported draft, awaiting review"
-IMPORT_PUBLISHED = "Import reviewed and published"
+IMPORTED_FOR_REVIEW = ChangeReason.IMPORTED_FOR_REVIEW
+IMPORT_PUBLISHED = ChangeReason.IMPORT_PUBLISHED
 TITLE_MAX_WORDS = 12
 TITLE_SHORT_WORDS = 8
 
