@@ -5,6 +5,7 @@ inline. `DEBUG=0` switches production hardening on and then requires SECRET_KEY
 and ALLOWED_HOSTS.
 """
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -195,7 +196,16 @@ WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)  # production consume
 # Default off, DEBUG included; on only for a receiver on this machine (tests, local development).
 WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 SNAPSHOT_TASK_TIME_LIMIT = 1800
-SNAPSHOT_KEEP_DAILY = int(os.environ.get("SNAPSHOT_KEEP_DAILY", "30"))
+# Retention, applied each time a snapshot is made: the newest SNAPSHOT_KEEP ready snapshots
+# are kept, and any made within the last SNAPSHOT_KEEP_DAYS days (0: no such exception).
+SNAPSHOT_KEEP = int(os.environ.get("SNAPSHOT_KEEP") or os.environ.get("SNAPSHOT_KEEP_DAILY") or "30")
+SNAPSHOT_KEEP_DAYS = int(os.environ.get("SNAPSHOT_KEEP_DAYS", "0"))
+# Snapshots are signed (HMAC-SHA256 of the manifest) and a restore refuses another key's.
+# By default a key derived from SECRET_KEY; set it explicitly to restore on another server.
+SNAPSHOT_SIGNING_KEY = (
+    os.environ.get("SNAPSHOT_SIGNING_KEY")
+    or hashlib.sha256(f"accord-tracker:snapshot-signing:{SECRET_KEY}".encode()).hexdigest()
+)
 
 # --- Dashboard (issue 4) ----------------------------------------------------
 # Error pages 404.html, 400.html and 500.html live in templates/; the dashboard's

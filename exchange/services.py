@@ -712,6 +712,7 @@ def snapshot_run(*, snapshot_id: int) -> Snapshot | None:
     snapshot.made_at = datetime.fromisoformat(manifest["made_at"])
     snapshot.status = SnapshotStatus.READY
     snapshot.save()
+    snapshot_prune(keep=settings.SNAPSHOT_KEEP, keep_days=settings.SNAPSHOT_KEEP_DAYS)
     return snapshot
 
 
@@ -755,22 +756,22 @@ def jobs_fail_stalled() -> int:
 
 
 def snapshot_daily(*, day: date) -> Snapshot | None:
-    """The scheduled snapshot for `day` (one per day, however often beat fires), then pruning."""
+    """The scheduled snapshot for `day` (one per day, however often beat fires; pruning as every snapshot)."""
     snapshot, _created = Snapshot.objects.get_or_create(
         scheduled_for=day, defaults={"trigger": SnapshotTrigger.SCHEDULE}
     )
-    result = snapshot_run(snapshot_id=snapshot.pk)
-    snapshot_prune(keep=settings.SNAPSHOT_KEEP_DAILY)
-    return result
+    return snapshot_run(snapshot_id=snapshot.pk)
 
 
-def snapshot_prune(*, keep: int) -> int:
-    """Delete scheduled snapshots beyond the latest `keep` (files too); editors' ones stay."""
-    old = list(
-        Snapshot.objects.filter(trigger=SnapshotTrigger.SCHEDULE, status=SnapshotStatus.READY).order_by(
-            "-scheduled_for"
-        )[keep:]
-    )
+def snapshot_prune(*, keep: int, keep_days: int = 0) -> int:
+    """The retention rule, applied each time a snapshot is made: ready snapshots (scheduled or
+    not) beyond the newest `keep` are deleted with their files, except those made within the
+    last `keep_days` days (0: no such exception). Returns how many were deleted."""
+    old = Snapshot.objects.filter(status=SnapshotStatus.READY).order_by("-made_at", "-id")[keep:]
+    if keep_days > 0:
+        recent = timezone.now() - timedelta(days=keep_days)
+        old = [snapshot for snapshot in old if snapshot.made_at is None or snapshot.made_at < recent]
+    old = list(old)
     for snapshot in old:
         if snapshot.file:
             snapshot.file.delete(save=False)
