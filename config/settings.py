@@ -5,12 +5,15 @@ inline. `DEBUG=0` switches production hardening on and then requires SECRET_KEY
 and ALLOWED_HOSTS.
 """
 
+import hashlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 import orjson
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     # Local
     "history",
     "provisions",
@@ -79,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -88,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the logged-in user as the author of every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,6 +159,62 @@ STORAGES = {
 
 LOGIN_URL = "admin:login"
 
+# --- Proxies --------------------------------------------------------------------
+# How many reverse proxies in front of the app append to X-Forwarded-For. One setting for
+# everything that trusts them: HTTPS detection (X-Forwarded-Proto is believed only behind a
+# proxy), the API throttle's client address (REST_FRAMEWORK NUM_PROXIES) and the login
+# throttle's (django-axes, through config.proxies.client_ip). 0 (the default): no proxy,
+# forwarded headers are ignored and REMOTE_ADDR is the client, so nobody can fake either.
+if os.environ.get("API_NUM_PROXIES") and not os.environ.get("TRUSTED_PROXY_COUNT"):
+    raise ImproperlyConfigured(
+        "API_NUM_PROXIES is now TRUSTED_PROXY_COUNT (it also decides whether X-Forwarded-Proto is trusted): rename it."
+    )
+_proxies = os.environ.get("TRUSTED_PROXY_COUNT", "0").strip()
+if not (_proxies.isascii() and _proxies.isdigit()):
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be a whole number, 0 or more: {_proxies!r}")
+TRUSTED_PROXY_COUNT = int(_proxies)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Login throttling (django-axes) -------------------------------------------
+# LOGIN_FAILURE_LIMIT wrong passwords for one account from one address lock that pair out for
+# LOGIN_LOCKOUT_MINUTES (the right password included); a success resets the count. Per account
+# and address, so nobody can lock an editor out from elsewhere. `manage.py axes_reset` unlocks.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("LOGIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no banner in every command's output; lockouts are still logged
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_ip"
+AXES_COOLOFF_MESSAGE = (
+    f"Too many failed logins: this account is locked for {AXES_COOLOFF_TIME.seconds // 60} minutes "
+    "from your address. Try again later, or ask an administrator to unlock it."
+)
+
+# --- Content Security Policy (django-csp) --------------------------------------
+# Scripts only from our own static files: no inline script, no eval, nothing remote. Styles
+# allow inline ones: the dashboard's bars and map swatches set widths and colours in style
+# attributes, the Swagger UI page has one <style> block (no code runs from a style).
+# Images: ours, plus the data: icons of the admin's and Swagger UI's stylesheets.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 # --- Celery and background jobs (issue 5) -----------------------------------
 # No broker configured means the embedded default: tasks run inline.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -192,8 +255,21 @@ WEBHOOK_RETRY_MAX_SECONDS = float(os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", "1
 # Deliveries in a row given up (each after WEBHOOK_MAX_ATTEMPTS) before the subscription is paused.
 WEBHOOK_PAUSE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_PAUSE_AFTER_FAILURES", "3"))
 WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)  # production consumers get https only
+# Webhooks never go to the server's own network (private, loopback, link-local, multicast,
+# reserved, unspecified addresses), checked at registration and after DNS at every delivery.
+# Default off, DEBUG included; on only for a receiver on this machine (tests, local development).
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
 SNAPSHOT_TASK_TIME_LIMIT = 1800
-SNAPSHOT_KEEP_DAILY = int(os.environ.get("SNAPSHOT_KEEP_DAILY", "30"))
+# Retention, applied each time a snapshot is made: the newest SNAPSHOT_KEEP ready snapshots
+# are kept, and any made within the last SNAPSHOT_KEEP_DAYS days (0: no such exception).
+SNAPSHOT_KEEP = int(os.environ.get("SNAPSHOT_KEEP") or os.environ.get("SNAPSHOT_KEEP_DAILY") or "30")
+SNAPSHOT_KEEP_DAYS = int(os.environ.get("SNAPSHOT_KEEP_DAYS", "0"))
+# Snapshots are signed (HMAC-SHA256 of the manifest) and a restore refuses another key's.
+# By default a key derived from SECRET_KEY; set it explicitly to restore on another server.
+SNAPSHOT_SIGNING_KEY = (
+    os.environ.get("SNAPSHOT_SIGNING_KEY")
+    or hashlib.sha256(f"accord-tracker:snapshot-signing:{SECRET_KEY}".encode()).hexdigest()
+)
 
 # --- Dashboard (issue 4) ----------------------------------------------------
 # Error pages 404.html, 400.html and 500.html live in templates/; the dashboard's
@@ -214,13 +290,6 @@ else:
     ):
         raise ImproperlyConfigured(f"API_ANON_RATE must look like 120/min (per s, min, hour or day): {API_ANON_RATE!r}")
 API_MAX_PAGE_SIZE = 500
-# How many proxies in front of the app append to X-Forwarded-For: the throttle takes the
-# client address that many entries from the right. 0 (the default): the header is ignored,
-# REMOTE_ADDR counts, so a client cannot dodge the throttle by sending its own header.
-_num_proxies = os.environ.get("API_NUM_PROXIES", "0").strip()
-if not (_num_proxies.isascii() and _num_proxies.isdigit()):
-    raise ImproperlyConfigured(f"API_NUM_PROXIES must be a whole number, 0 or more: {_num_proxies!r}")
-API_NUM_PROXIES = int(_num_proxies)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first, so an anonymous write is told 401 (with WWW-Authenticate), not 403.
@@ -230,7 +299,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousThrottle"],
-    "NUM_PROXIES": API_NUM_PROXIES,
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,  # see "Proxies" above
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -287,7 +356,6 @@ SPECTACULAR_SETTINGS = {
 
 # --- Production hardening (DEBUG=0) -----------------------------------------
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # The container healthcheck speaks plain HTTP from inside.
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

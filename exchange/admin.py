@@ -397,6 +397,11 @@ class SnapshotAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The backups are not editors' to destroy: only administrators delete them (retention
+        # deletes old ones, see SNAPSHOT_KEEP).
+        return request.user.is_superuser
+
     def get_urls(self) -> list:
         return [
             path("make/", self.admin_site.admin_view(require_POST(self.make_view)), name="exchange_snapshot_make"),

@@ -8,7 +8,8 @@ class ExchangeConfig(AppConfig):
     def ready(self) -> None:
         from history.recording import changes_recorded
 
-        from .webhooks import on_changes_recorded
+        from . import tasks  # noqa: F401  registers the tasks the services queue by name
+        from .services import on_changes_recorded
 
         # The one place where the change log feeds webhooks.
         changes_recorded.connect(on_changes_recorded, dispatch_uid="exchange.webhooks")

@@ -78,11 +78,6 @@ def _new_secret() -> str:
     return secrets.token_hex(32)
 
 
-class WebhookSubscriptionQuerySet(models.QuerySet):
-    def active(self) -> WebhookSubscriptionQuerySet:
-        return self.filter(status=SubscriptionStatus.ACTIVE)
-
-
 class WebhookSubscription(models.Model):
     """A consumer's URL and the kinds of change it wants POSTed to it."""
 
@@ -99,25 +94,22 @@ class WebhookSubscription(models.Model):
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.CharField(max_length=300, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
+    cursor = models.BigIntegerField(
+        default=0,
+        editable=False,
+        help_text="The last change-log id matched against this subscription: it has a delivery row "
+        "for every change it wants up to here, and follows the change log from here on.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_subscriptions"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = WebhookSubscriptionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.description or self.url
-
-    def wants(self, kinds: list[str]) -> bool:
-        return bool(set(kinds) & set(self.event_kinds))
-
-    @property
-    def event_labels(self) -> list[str]:
-        return [WebhookEvent(kind).label for kind in self.event_kinds if kind in WebhookEvent.values]
 
 
 class WebhookDelivery(models.Model):
@@ -132,6 +124,9 @@ class WebhookDelivery(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set while a worker is POSTing it: no other worker sends it meanwhile."
+    )
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

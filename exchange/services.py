@@ -8,6 +8,7 @@ import json
 import logging
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,10 +19,10 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
-from history.models import Change
+from history.models import Change, ChangeReason
 from history.records import history_row
 from history.writing import save_recorded
 from provisions import importing
@@ -31,7 +32,7 @@ from provisions.services import lineage_confirm
 from . import snapshots, webhooks
 from .choices import DeliveryStatus, JobStatus, SnapshotStatus, SnapshotTrigger, SubscriptionStatus
 from .models import DeliveryAttempt, ImportJob, Snapshot, WebhookDelivery, WebhookSubscription
-from .queueing import QUEUE_FAILED_MESSAGE, enqueue, enqueue_on_commit
+from .queueing import QUEUE_FAILED_MESSAGE, TaskName, enqueue, enqueue_on_commit, runs_inline
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +119,7 @@ def import_job_submit(**request: Any) -> ImportJob:
     If the broker is down the job says so ("could not be queued"); nothing else is written.
     """
     job = import_job_record(**request)
-    from .tasks import run_import
-
-    enqueue_on_commit(run_import, job.pk, on_failure=lambda: _import_not_queued(job.pk))
+    enqueue_on_commit(TaskName.RUN_IMPORT, job.pk, on_failure=lambda: _import_not_queued(job.pk))
     return job
 
 
@@ -237,7 +236,7 @@ def import_job_publish(*, job: ImportJob, user: Any = None) -> int:
     # The recorded write that publishes the version (its `version.published` webhook): the
     # creation was only "imported for review".
     version = Version.objects.get(pk=job.version_id)
-    version._change_reason = importing.IMPORT_PUBLISHED
+    version._change_reason = ChangeReason.IMPORT_PUBLISHED
     save_recorded(version, user=user)
     job.status = JobStatus.PUBLISHED
     job.published_at = timezone.now()
@@ -254,7 +253,11 @@ def import_job_publish(*, job: ImportJob, user: Any = None) -> int:
 def webhook_subscription_create(
     *, url: str, event_kinds: list[str], description: str = "", user: Any = None
 ) -> WebhookSubscription:
-    """A new active subscription with a freshly generated secret (shown to its owner once)."""
+    """A new active subscription with a freshly generated secret (shown to its owner once).
+
+    It follows the change log from its current end: every change committed after it
+    was registered is sent to it, none from before.
+    """
     subscription = WebhookSubscription(
         url=url,
         event_kinds=list(dict.fromkeys(event_kinds)),
@@ -262,12 +265,15 @@ def webhook_subscription_create(
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
     webhook_subscription_validate(subscription)
+    # Change ids grow in commit order, so a change not yet committed gets a larger id than this.
+    subscription.cursor = Change.objects.aggregate(last=Max("id"))["last"] or 0
     subscription.save()
     return subscription
 
 
 def webhook_subscription_validate(subscription: WebhookSubscription) -> None:
-    """Field rules plus: at least one known event kind; https only in production."""
+    """Field rules plus: at least one known event kind; https only in production; a public
+    address (not private, loopback, link-local, multicast, reserved or unspecified)."""
     from .choices import WebhookEvent
 
     subscription.full_clean()
@@ -278,6 +284,10 @@ def webhook_subscription_validate(subscription: WebhookSubscription) -> None:
         raise ValidationError({"event_kinds": f"Unknown kind(s): {', '.join(unknown)}."})
     if not settings.WEBHOOK_ALLOW_HTTP and not subscription.url.startswith("https://"):
         raise ValidationError({"url": "Webhook addresses must use https://."})
+    try:
+        webhooks.check_target(subscription.url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS)
+    except webhooks.TargetRefused as refused:
+        raise ValidationError({"url": str(refused)}) from None
 
 
 @transaction.atomic
@@ -308,7 +318,9 @@ def webhook_subscription_resume(*, subscription: WebhookSubscription) -> int:
     Returns how many deliveries were queued again.
     """
     with transaction.atomic():
-        WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        # The subscription's lock first (as `webhook_subscription_follow` and `webhook_deliver`
+        # take it), then its deliveries.
+        WebhookSubscription.objects.select_for_update().filter(pk=subscription.pk).update(
             status=SubscriptionStatus.ACTIVE, failure_count=0, paused_at=None, paused_reason=""
         )
         missed = list(
@@ -318,11 +330,11 @@ def webhook_subscription_resume(*, subscription: WebhookSubscription) -> int:
             .order_by("change_id", "id")
             .values_list("pk", flat=True)
         )
-        WebhookDelivery.objects.filter(pk__in=missed).update(status=DeliveryStatus.PENDING, attempts=0)
-        from .tasks import deliver_webhook
-
+        WebhookDelivery.objects.filter(pk__in=missed).update(
+            status=DeliveryStatus.PENDING, attempts=0, sending_since=None
+        )
         for pk in missed:
-            enqueue_on_commit(deliver_webhook, pk)
+            enqueue_on_commit(TaskName.DELIVER_WEBHOOK, pk)
     subscription.refresh_from_db()
     return len(missed)
 
@@ -339,58 +351,117 @@ def _version_state_after(change: Change) -> Any:
     return history_row(change)
 
 
-def webhooks_dispatch(*, change_ids: list[int]) -> list[int]:
-    """After a commit: one delivery per (change, subscription wanting its kind); active
-    subscriptions' deliveries are queued, a paused one's are held (sent, in order, on resume).
+def on_changes_recorded(sender: Any, changes: Sequence[Change], using: str, **kwargs: Any) -> None:
+    """Receiver of `history.recording.changes_recorded`: follow the change log once the write commits.
+
+    Does no query itself. Nothing is written in the editor's transaction: every
+    subscription finds the change by its cursor, here after commit or, if this process
+    dies first, in the periodic sweep.
+    """
+    if any(change.record_type in webhooks.RECORD_EVENTS for change in changes):
+        transaction.on_commit(webhooks_dispatch, using=using)
+
+
+# Changes matched per transaction while a subscription catches up.
+FOLLOW_BATCH = 500
+
+
+def webhook_subscription_follow(*, subscription_id: int, events: dict[int, str | None] | None = None) -> list[int]:
+    """Bring one subscription up to the end of the change log: a delivery row for every change
+    after its cursor that it wants (pending if active, held if paused), and the cursor moved
+    past them, in the same transaction, under the subscription's row lock.
+
+    The change log's ids grow in commit order, so nothing behind the cursor can appear
+    later: a subscription never misses a change, and one registered, changed or deleted
+    meanwhile never costs another its deliveries. `events` caches each change's event
+    across subscriptions. Returns the ids of the new pending deliveries, in change order.
+    """
+    events = {} if events is None else events
+    pending: list[int] = []
+    while True:
+        with transaction.atomic():
+            subscription = (
+                WebhookSubscription.objects.select_for_update()
+                .only("id", "event_kinds", "status", "cursor")
+                .filter(pk=subscription_id)
+                .first()
+            )
+            if subscription is None:  # deleted meanwhile: nothing to follow
+                return pending
+            changes = list(
+                Change.objects.filter(id__gt=subscription.cursor)
+                .only("id", "record_type", "action", "history_id", "changed_fields")
+                .order_by("id")[:FOLLOW_BATCH]
+            )
+            if not changes:
+                return pending
+            active = subscription.status == SubscriptionStatus.ACTIVE
+            # Rows already there (a cursor set back by hand) are kept as they are.
+            existing = set(
+                WebhookDelivery.objects.filter(
+                    subscription_id=subscription_id, change_id__gte=changes[0].pk, change_id__lte=changes[-1].pk
+                ).values_list("change_id", flat=True)
+            )
+            rows = []
+            for change in changes:
+                if change.pk not in events:
+                    events[change.pk] = webhooks.event_for(change, _version_state_after)
+                event = events[change.pk]
+                if event is not None and event in subscription.event_kinds and change.pk not in existing:
+                    rows.append(
+                        WebhookDelivery(
+                            subscription_id=subscription_id,
+                            change_id=change.pk,
+                            event=event,
+                            idempotency_key=WebhookDelivery.key_for(subscription_id, change.pk),
+                            status=DeliveryStatus.PENDING if active else DeliveryStatus.SKIPPED,
+                        )
+                    )
+            WebhookDelivery.objects.bulk_create(rows)
+            WebhookSubscription.objects.filter(pk=subscription_id).update(cursor=changes[-1].pk)
+            if active:
+                pending += [row.pk for row in rows]
+        if len(changes) < FOLLOW_BATCH:
+            return pending
+
+
+def _follow_all() -> list[int]:
+    """Every subscription brought up to the end of the change log; each in its own
+    transaction, so one that fails (or was deleted) costs the others nothing."""
+    subscription_ids = list(WebhookSubscription.objects.order_by("id").values_list("pk", flat=True))
+    events: dict[int, str | None] = {}
+    pending: list[int] = []
+    for subscription_id in subscription_ids:
+        try:
+            pending += webhook_subscription_follow(subscription_id=subscription_id, events=events)
+        except Exception:  # the others still get theirs; this one's cursor did not move
+            logger.exception("Could not follow the change log for webhook subscription %s", subscription_id)
+    return pending
+
+
+def webhooks_dispatch() -> list[int]:
+    """After a commit: every subscription follows the change log (`webhook_subscription_follow`)
+    and the new pending deliveries are sent; a paused subscription's are held (sent, in
+    order, on resume).
 
     One query when nobody subscribes. Deliveries are rows first, so one that the broker
     refused is still pending and `webhooks_requeue_stalled` sends it later.
     Returns the ids of the deliveries queued.
     """
     try:
-        subscriptions = list(WebhookSubscription.objects.only("id", "event_kinds", "status"))
-        if not subscriptions:
-            return []
-        deliveries = []
-        for change in Change.objects.filter(id__in=change_ids).order_by("id"):
-            event = webhooks.event_for(change, _version_state_after)
-            for subscription in subscriptions:
-                if event is not None and event in subscription.event_kinds:
-                    deliveries.append(
-                        WebhookDelivery(
-                            subscription_id=subscription.pk,
-                            change_id=change.pk,
-                            event=event,
-                            idempotency_key=WebhookDelivery.key_for(subscription.pk, change.pk),
-                            status=DeliveryStatus.PENDING
-                            if subscription.status == SubscriptionStatus.ACTIVE
-                            else DeliveryStatus.SKIPPED,
-                        )
-                    )
-        if not deliveries:
-            return []
-        WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
-        ids = list(
-            WebhookDelivery.objects.filter(
-                idempotency_key__in=[d.idempotency_key for d in deliveries], status=DeliveryStatus.PENDING
-            )
-            .order_by("change_id", "id")
-            .values_list("pk", flat=True)
-        )
+        ids = _follow_all()
     except Exception:  # the edit is committed; a webhook problem must not turn it into an error page
-        logger.exception("Could not prepare webhook deliveries for changes %s", change_ids)
+        logger.exception("Could not prepare webhook deliveries")
         return []
     _send_deliveries(ids)
     return ids
 
 
 def _send_deliveries(ids: list[int]) -> int:
-    from .tasks import deliver_webhook
-
-    if deliver_webhook.app.conf.task_always_eager:
+    if runs_inline():
         return _send_inline(ids)
     for sent, pk in enumerate(ids):
-        if not enqueue(deliver_webhook, pk):
+        if not enqueue(TaskName.DELIVER_WEBHOOK, pk):
             # The broker is down: the rest stay pending for the next sweep.
             return sent
     return len(ids)
@@ -438,42 +509,87 @@ def _backoff(attempt: int) -> float:
     return min(settings.WEBHOOK_RETRY_MAX_SECONDS, settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
 
 
+def _sending_lease() -> timedelta:
+    # Longer than any POST can take (the task's time limit): a claim older than this was lost.
+    return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 30)
+
+
+_OPEN = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    """Under the delivery's row lock: the delivery, now marked as being sent by this worker,
+    or None if there is nothing to send (already delivered or given up, being sent by
+    another worker, or held because its subscription is paused)."""
+    now = timezone.now()
+    with transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if delivery is None or delivery.status not in _OPEN:
+            return None
+        if delivery.sending_since is not None and delivery.sending_since > now - _sending_lease():
+            return None  # another worker is POSTing it (an acks_late redelivery, the sweep)
+        subscription = WebhookSubscription.objects.get(pk=delivery.subscription_id)
+        if subscription.status != SubscriptionStatus.ACTIVE:
+            WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SKIPPED)
+            return None
+        delivery.sending_since = now
+        delivery.save(update_fields=["sending_since"])
+    delivery.subscription = subscription
+    return delivery
+
+
 def webhook_deliver(*, delivery_id: int, timeout: float | None = None) -> DeliveryOutcome:
     """POST one delivery once, log the attempt and decide what comes next.
 
-    Nothing is sent for a delivery already delivered or given up (a second copy of
-    the task does nothing), nor for a paused subscription (the delivery is held until
-    it resumes). After WEBHOOK_MAX_ATTEMPTS failures the delivery is given up; when
-    WEBHOOK_PAUSE_AFTER_FAILURES deliveries in a row have been given up the
-    subscription is paused. A failed attempt that will be retried pauses nothing, so
-    a burst of changes to a receiver down for a minute only waits for the backoff.
+    The delivery is claimed under its row lock before the POST, so a second copy of the
+    task (an `acks_late` redelivery, the sweep) sends nothing while this one is on the
+    wire, and nothing once it is delivered or given up. After the POST the state is read
+    again under the lock: an outcome that arrives after another worker settled the
+    delivery changes nothing (a late failure never turns "delivered" into a retry, nor
+    counts against the subscription). A paused subscription's delivery is held until it
+    resumes. After WEBHOOK_MAX_ATTEMPTS failures the delivery is given up; when
+    WEBHOOK_PAUSE_AFTER_FAILURES deliveries in a row have been given up the subscription
+    is paused. A failed attempt that will be retried pauses nothing, so a burst of
+    changes to a receiver down for a minute only waits for the backoff.
     """
-    delivery = WebhookDelivery.objects.select_related("subscription", "change").filter(pk=delivery_id).first()
-    if delivery is None or delivery.status not in (DeliveryStatus.PENDING, DeliveryStatus.RETRYING):
+    delivery = _claim(delivery_id)
+    if delivery is None:
         return DeliveryOutcome(done=True)
     subscription = delivery.subscription
-    if subscription.status != SubscriptionStatus.ACTIVE:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.SKIPPED)
-        return DeliveryOutcome(done=True)
-
+    change = Change.objects.get(pk=delivery.change_id)
     body = json.dumps(
-        webhooks.payload_for(delivery.change, delivery.event), cls=DjangoJSONEncoder, separators=(",", ":")
+        webhooks.payload_for(change, delivery.event), cls=DjangoJSONEncoder, separators=(",", ":")
     ).encode()
+    key = str(delivery.idempotency_key)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "AccordTracker-Webhooks/1",
         webhooks.SIGNATURE_HEADER: webhooks.sign(subscription.secret, body, int(time.time())),
-        webhooks.IDEMPOTENCY_HEADER: str(delivery.idempotency_key),
+        webhooks.IDEMPOTENCY_HEADER: key,
+        webhooks.STANDARD_IDEMPOTENCY_HEADER: key,
         webhooks.EVENT_HEADER: delivery.event,
     }
-    result = webhooks.post(subscription.url, body, headers, timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS)
+    result = webhooks.post(
+        subscription.url,
+        body,
+        headers,
+        timeout=timeout or settings.WEBHOOK_TIMEOUT_SECONDS,
+        allow_private=settings.WEBHOOK_ALLOW_PRIVATE_TARGETS,
+    )
+    return _settle(delivery.pk, subscription.pk, result)
 
+
+def _settle(delivery_id: int, subscription_id: int, result: webhooks.PostResult) -> DeliveryOutcome:
+    """Log the attempt and apply its outcome, under the subscription's then the delivery's lock."""
     now = timezone.now()
     with transaction.atomic():
-        delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
-        subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+        subscription = WebhookSubscription.objects.select_for_update().filter(pk=subscription_id).first()
+        delivery = WebhookDelivery.objects.select_for_update().filter(pk=delivery_id).first()
+        if subscription is None or delivery is None:  # deleted while the POST was on the wire
+            return DeliveryOutcome(done=True, delivered=result.succeeded)
         delivery.attempts += 1
         delivery.last_attempt_at = now
+        delivery.sending_since = None
         DeliveryAttempt.objects.create(
             delivery=delivery,
             number=delivery.attempts,
@@ -484,7 +600,9 @@ def webhook_deliver(*, delivery_id: int, timeout: float | None = None) -> Delive
             duration_ms=result.duration_ms,
         )
         retry_in = None
-        if result.succeeded:
+        if delivery.status not in _OPEN:
+            pass  # settled by another worker meanwhile: this outcome changes nothing
+        elif result.succeeded:
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = now
             subscription.failure_count = 0
@@ -510,8 +628,11 @@ def webhook_deliver(*, delivery_id: int, timeout: float | None = None) -> Delive
 
 
 def webhooks_requeue_stalled() -> int:
-    """Queue again deliveries nobody is working on: never sent (broker was down), or
-    waiting for a retry far longer than any backoff (the retry message was lost)."""
+    """The periodic sweep: bring every subscription up to the end of the change log (changes
+    whose dispatch after commit never ran), then queue again deliveries nobody is working
+    on: never sent (broker was down), or waiting for a retry far longer than any backoff
+    (the retry message was lost)."""
+    followed = _follow_all()
     now = timezone.now()
     stalled = WebhookDelivery.objects.filter(
         Q(status=DeliveryStatus.PENDING, attempts=0, created_at__lt=now - timedelta(minutes=2))
@@ -521,7 +642,8 @@ def webhooks_requeue_stalled() -> int:
         ),
         subscription__status=SubscriptionStatus.ACTIVE,
     ).order_by("id")
-    return _send_deliveries(list(stalled.values_list("pk", flat=True)[:1000]))
+    ids = list(dict.fromkeys([*followed, *stalled.values_list("pk", flat=True)[:1000]]))
+    return _send_deliveries(ids)
 
 
 # --- Snapshots ---------------------------------------------------------------
@@ -533,9 +655,7 @@ def snapshot_request(*, user: Any = None, trigger: str = SnapshotTrigger.EDITOR)
     snapshot = Snapshot.objects.create(
         trigger=trigger, created_by=user if getattr(user, "is_authenticated", False) else None
     )
-    from .tasks import make_snapshot
-
-    enqueue_on_commit(make_snapshot, snapshot.pk, on_failure=lambda: _snapshot_not_queued(snapshot.pk))
+    enqueue_on_commit(TaskName.MAKE_SNAPSHOT, snapshot.pk, on_failure=lambda: _snapshot_not_queued(snapshot.pk))
     return snapshot
 
 
@@ -592,6 +712,7 @@ def snapshot_run(*, snapshot_id: int) -> Snapshot | None:
     snapshot.made_at = datetime.fromisoformat(manifest["made_at"])
     snapshot.status = SnapshotStatus.READY
     snapshot.save()
+    snapshot_prune(keep=settings.SNAPSHOT_KEEP, keep_days=settings.SNAPSHOT_KEEP_DAYS)
     return snapshot
 
 
@@ -635,22 +756,22 @@ def jobs_fail_stalled() -> int:
 
 
 def snapshot_daily(*, day: date) -> Snapshot | None:
-    """The scheduled snapshot for `day` (one per day, however often beat fires), then pruning."""
+    """The scheduled snapshot for `day` (one per day, however often beat fires; pruning as every snapshot)."""
     snapshot, _created = Snapshot.objects.get_or_create(
         scheduled_for=day, defaults={"trigger": SnapshotTrigger.SCHEDULE}
     )
-    result = snapshot_run(snapshot_id=snapshot.pk)
-    snapshot_prune(keep=settings.SNAPSHOT_KEEP_DAILY)
-    return result
+    return snapshot_run(snapshot_id=snapshot.pk)
 
 
-def snapshot_prune(*, keep: int) -> int:
-    """Delete scheduled snapshots beyond the latest `keep` (files too); editors' ones stay."""
-    old = list(
-        Snapshot.objects.filter(trigger=SnapshotTrigger.SCHEDULE, status=SnapshotStatus.READY).order_by(
-            "-scheduled_for"
-        )[keep:]
-    )
+def snapshot_prune(*, keep: int, keep_days: int = 0) -> int:
+    """The retention rule, applied each time a snapshot is made: ready snapshots (scheduled or
+    not) beyond the newest `keep` are deleted with their files, except those made within the
+    last `keep_days` days (0: no such exception). Returns how many were deleted."""
+    old = Snapshot.objects.filter(status=SnapshotStatus.READY).order_by("-made_at", "-id")[keep:]
+    if keep_days > 0:
+        recent = timezone.now() - timedelta(days=keep_days)
+        old = [snapshot for snapshot in old if snapshot.made_at is None or snapshot.made_at < recent]
+    old = list(old)
     for snapshot in old:
         if snapshot.file:
             snapshot.file.delete(save=False)

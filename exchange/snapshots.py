@@ -2,18 +2,25 @@
 
 Layout of the zip:
   manifest.json            format, time made, per file its SHA-256, size and record count
+  manifest.sig             hex HMAC-SHA256 of manifest.json's bytes, keyed with SNAPSHOT_SIGNING_KEY
   json/<app.model>.json    Django's JSON serialization (datetimes to the microsecond), the source of truth for a restore
   csv/<app.model>.csv      the same records for a spreadsheet (many-to-many as space-separated ids)
 
 The dataset is every model of the editorial apps (records, their history tables, the
 change log) and, for the history's authorship, the id and username of the accounts
 it names (no password, no e-mail).
+
+Checksums catch a damaged archive; the signature catches an edited one: whoever edits a
+file and recomputes its checksum in the manifest cannot sign the new manifest without the
+server's key. A restore checks the signature first, then every checksum, and reads only
+files the manifest lists.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
 import zipfile
@@ -22,6 +29,7 @@ from datetime import UTC, datetime, time
 from typing import IO, Any
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import serializers
 from django.core.management.color import no_style
@@ -32,6 +40,7 @@ from django.db import DatabaseError, IntegrityError, connection, models, transac
 FORMAT = "accord-tracker-snapshot/1"
 SNAPSHOT_APPS = ("provisions", "actors", "history")
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 
 
 class FullPrecisionEncoder(DjangoJSONEncoder):
@@ -154,16 +163,40 @@ def write_archive(target: IO[bytes]) -> dict[str, Any]:
             "record_counts": counts,
             "files": files,
         }
-        archive.writestr(MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+        manifest_bytes = json.dumps(manifest, indent=1, sort_keys=True).encode()
+        archive.writestr(MANIFEST, manifest_bytes)
+        archive.writestr(SIGNATURE, manifest_signature(manifest_bytes))
     return manifest
 
 
-def read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
-    """The manifest, with every listed file checked against its SHA-256."""
+def manifest_signature(manifest_bytes: bytes) -> str:
+    """Hex HMAC-SHA256 of the manifest with the server's key (SNAPSHOT_SIGNING_KEY)."""
+    return hmac.new(settings.SNAPSHOT_SIGNING_KEY.encode(), manifest_bytes, hashlib.sha256).hexdigest()
+
+
+def _check_signature(archive: zipfile.ZipFile, manifest_bytes: bytes) -> None:
     try:
-        manifest = json.loads(archive.read(MANIFEST))
+        given = archive.read(SIGNATURE).decode("ascii", "replace").strip()
+    except KeyError:
+        raise SnapshotError(
+            "The snapshot is not signed (no manifest.sig): only archives this server signed can be restored."
+        ) from None
+    if not hmac.compare_digest(given, manifest_signature(manifest_bytes)):
+        raise SnapshotError(
+            "The snapshot's signature does not match: it was changed after it was made, "
+            "or signed with another SNAPSHOT_SIGNING_KEY."
+        )
+
+
+def read_manifest(archive: zipfile.ZipFile) -> dict[str, Any]:
+    """The manifest, its signature checked, then every listed file against its SHA-256."""
+    try:
+        manifest_bytes = archive.read(MANIFEST)
     except KeyError:
         raise SnapshotError("Not a snapshot: the archive has no manifest.json.") from None
+    _check_signature(archive, manifest_bytes)
+    try:
+        manifest = json.loads(manifest_bytes)
     except ValueError:
         raise SnapshotError("The manifest of this snapshot is not valid JSON.") from None
     if manifest.get("format") != FORMAT:
@@ -232,11 +265,13 @@ def restore_archive(source: str | IO[bytes]) -> dict[str, int]:
             with transaction.atomic():
                 _ensure_empty(model_list)
                 user_file = f"json/{user_model._meta.label_lower}.json"
-                counts[user_model._meta.label_lower] = len(_restore_users(archive.read(user_file), user_model))
+                counts[user_model._meta.label_lower] = len(
+                    _restore_users(_read_listed(archive, manifest, user_file), user_model)
+                )
                 for model in model_list:
                     label = model._meta.label_lower
                     counts[label] = 0
-                    for item in serializers.deserialize("json", archive.read(f"json/{label}.json")):
+                    for item in serializers.deserialize("json", _read_listed(archive, manifest, f"json/{label}.json")):
                         _save_exactly(item)
                         counts[label] += 1
                 tables = [m._meta.db_table for m in model_list]
@@ -247,6 +282,13 @@ def restore_archive(source: str | IO[bytes]) -> dict[str, int]:
         except DatabaseError as error:
             raise SnapshotError(f"The database refused the snapshot: {str(error).splitlines()[0]}") from None
     return counts
+
+
+def _read_listed(archive: zipfile.ZipFile, manifest: dict[str, Any], name: str) -> bytes:
+    """A file the signed manifest lists (and `read_manifest` checked); any other is refused."""
+    if name not in manifest.get("files", {}):
+        raise SnapshotError(f"The snapshot's manifest does not list {name}.")
+    return archive.read(name)
 
 
 def _save_exactly(item: Any) -> None:

@@ -11,9 +11,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import services
+from .queueing import TaskName
 
 
 @shared_task(
+    name=TaskName.RUN_IMPORT,
     bind=True,
     acks_late=True,
     max_retries=5,
@@ -31,6 +33,7 @@ def run_import(self, job_id: int) -> str | None:
 
 
 @shared_task(
+    name=TaskName.DELIVER_WEBHOOK,
     bind=True,
     acks_late=True,
     max_retries=settings.WEBHOOK_MAX_ATTEMPTS,
@@ -50,7 +53,8 @@ def deliver_webhook(self, delivery_id: int) -> str:
 
 @shared_task(acks_late=True, time_limit=120, soft_time_limit=100)
 def requeue_stalled_deliveries() -> int:
-    """Periodic: queue deliveries the broker never took or whose retry was lost."""
+    """Periodic: bring every subscription up to the end of the change log, and queue
+    deliveries the broker never took or whose retry was lost."""
     return services.webhooks_requeue_stalled()
 
 
@@ -62,6 +66,7 @@ def fail_stalled_jobs() -> int:
 
 
 @shared_task(
+    name=TaskName.MAKE_SNAPSHOT,
     bind=True,
     acks_late=True,
     max_retries=3,

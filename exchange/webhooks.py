@@ -1,9 +1,17 @@
-"""Webhooks: which change is which event, how a payload is signed, how it is POSTed.
+"""Webhooks: which change is which event, how a payload is signed, where it may go, how it is POSTed.
+
+Pure: no imports of the services or tasks; `services` calls this module, never the reverse.
 
 Signature header: `X-Accord-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
 keyed with the subscription's secret. A consumer recomputes it over the raw body
 and refuses a timestamp older than a few minutes (`verify_signature`), so a
 captured request cannot be replayed later.
+
+Targets: a webhook never reaches the server's own network. An address that is
+private, loopback, link-local, multicast, reserved or unspecified is refused when the
+subscription is registered and again at every delivery, after DNS resolution; the
+POST then connects to the address that was checked (the Host header and TLS SNI
+keep the name), so a name re-pointed between check and connect changes nothing.
 """
 
 from __future__ import annotations
@@ -11,24 +19,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import ipaddress
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from django.db import transaction
+from urllib.parse import urlsplit
 
 from history.feed import feed_entries
-from history.models import Change, ChangeAction
+from history.models import Change, ChangeAction, ChangeReason
 from provisions.choices import VersionStatus
-from provisions.importing import IMPORT_PUBLISHED, IMPORTED_FOR_REVIEW
 
 from .choices import WebhookEvent
 
 SIGNATURE_HEADER = "X-Accord-Signature"
 IDEMPOTENCY_HEADER = "X-Accord-Idempotency-Key"
+# The same key under the name of the IETF draft ("The Idempotency-Key HTTP Header Field").
+STANDARD_IDEMPOTENCY_HEADER = "Idempotency-Key"
 EVENT_HEADER = "X-Accord-Event"
 DEFAULT_TOLERANCE_SECONDS = 300
 
@@ -70,26 +79,13 @@ def event_for(change: Change, state_after: Callable[[Change], Any]) -> str | Non
         return kind
     row = state_after(change)
     reason = getattr(row, "history_change_reason", None)
-    if reason == IMPORTED_FOR_REVIEW:
+    if reason == ChangeReason.IMPORTED_FOR_REVIEW:
         return kind
-    if reason == IMPORT_PUBLISHED or change.action == ChangeAction.CREATED:
+    if reason == ChangeReason.IMPORT_PUBLISHED or change.action == ChangeAction.CREATED:
         return WebhookEvent.VERSION_PUBLISHED
     if "status" in fields and getattr(row, "status", None) in PUBLISHED_STATUSES:
         return WebhookEvent.VERSION_PUBLISHED
     return kind
-
-
-def on_changes_recorded(sender: Any, changes: Sequence[Change], using: str, **kwargs: Any) -> None:
-    """Receiver of `history.recording.changes_recorded`: fan out once the write commits.
-
-    Does no query itself; the dispatch after commit reads the active subscriptions once.
-    """
-    ids = [change.pk for change in changes if change.pk is not None and change.record_type in RECORD_EVENTS]
-    if not ids:
-        return
-    from .services import webhooks_dispatch
-
-    transaction.on_commit(lambda: webhooks_dispatch(change_ids=ids), using=using)
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -113,6 +109,68 @@ def verify_signature(
     return hmac.compare_digest(expected, given)
 
 
+class TargetRefused(ValueError):
+    """A webhook address that resolves to the server's own network; the message says why."""
+
+
+# In the order they are named: 169.254.169.254 is "link-local" before it is "private".
+_ADDRESS_KINDS: tuple[tuple[str, str], ...] = (
+    ("is_unspecified", "unspecified"),
+    ("is_loopback", "loopback"),
+    ("is_link_local", "link-local"),
+    ("is_multicast", "multicast"),
+    ("is_reserved", "reserved"),
+    ("is_private", "private"),
+)
+
+
+def address_problem(address: str) -> str | None:
+    """Why a webhook may not go to this IP address ("loopback", "private"…), or None if it is public."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    for attribute, kind in _ADDRESS_KINDS:
+        if getattr(ip, attribute):
+            return kind
+    return None if ip.is_global else "non-public"
+
+
+def _default_port(scheme: str) -> int:
+    return 443 if scheme == "https" else 80
+
+
+def resolve_target(host: str, port: int, *, allow_private: bool) -> list[str]:
+    """Every address `host` resolves to, each checked; TargetRefused names the first refused one.
+
+    Raises OSError (socket.gaierror) when the name does not resolve.
+    """
+    if not allow_private and (host.lower() == "localhost" or host.lower().endswith(".localhost")):
+        raise TargetRefused(f"{host} is a loopback name.")
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in found))
+    if not allow_private:
+        for address in addresses:
+            if problem := address_problem(address):
+                named = host.strip("[]")
+                shown = f"{address} is" if named == address else f"{host} resolves to {address},"
+                raise TargetRefused(f"{shown} a {problem} address: webhooks go to public addresses only.")
+    return addresses
+
+
+def check_target(url: str, *, allow_private: bool) -> None:
+    """At registration: refuse an address (or a name resolving to one) of the server's own network.
+
+    A name that does not resolve now is accepted; every delivery checks it again.
+    """
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise TargetRefused("The address has no host name.")
+    try:
+        resolve_target(parts.hostname, parts.port or _default_port(parts.scheme), allow_private=allow_private)
+    except OSError:
+        return
+
+
 @dataclass(frozen=True)
 class PostResult:
     succeeded: bool
@@ -121,33 +179,71 @@ class PostResult:
     duration_ms: int
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect would resend the body elsewhere (or drop it): count it as a failure instead.
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+class _PinnedConnection:
+    """Connects to addresses checked beforehand, not to whatever the name resolves to later.
+    http.client still sends the name in the Host header and, for https, in TLS SNI, and checks
+    the certificate against it."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[str], **kwargs: Any) -> None:
+        super().__init__(host, port, **kwargs)  # type: ignore[call-arg]
+
+        def connect_to_checked(_address: Any, timeout: Any, source_address: Any = None) -> socket.socket:
+            error: OSError | None = None
+            for address in addresses:
+                try:
+                    return socket.create_connection((address, port), timeout, source_address)
+                except OSError as refused:
+                    error = refused
+            raise error or OSError("No address to connect to.")
+
+        self._create_connection = connect_to_checked
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTPConnection(_PinnedConnection, http.client.HTTPConnection):
+    pass
 
 
-def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> PostResult:
-    """POST once; a 2xx answer is success, anything else (or no answer) a failure."""
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)
+class _PinnedHTTPSConnection(_PinnedConnection, http.client.HTTPSConnection):
+    pass
+
+
+def tls_context() -> ssl.SSLContext:
+    """The TLS settings of every webhook POST: the system's trusted CAs, the name checked."""
+    return ssl.create_default_context()
+
+
+def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float, allow_private: bool) -> PostResult:
+    """POST once to a checked address; a 2xx answer is success, anything else (a redirect
+    included: it would resend the body elsewhere) or no answer is a failure."""
     started = time.monotonic()
 
     def elapsed() -> int:
         return int((time.monotonic() - started) * 1000)
 
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or _default_port(parts.scheme)
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
-        with _opener.open(request, timeout=timeout) as response:
-            code = response.status
-    except urllib.error.HTTPError as error:
-        return PostResult(False, error.code, f"HTTP {error.code} {error.reason}"[:500], elapsed())
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-        reason = getattr(error, "reason", error)
-        return PostResult(False, None, f"{type(error).__name__}: {reason}"[:500], elapsed())
+        addresses = resolve_target(host, port, allow_private=allow_private)
+        if parts.scheme == "https":
+            connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
+                host, port, addresses=addresses, timeout=timeout, context=tls_context()
+            )
+        else:
+            connection = _PinnedHTTPConnection(host, port, addresses=addresses, timeout=timeout)
+        try:
+            connection.request("POST", path, body=body, headers=headers)
+            response = connection.getresponse()
+            code, reason = response.status, response.reason
+        finally:
+            connection.close()
+    except TargetRefused as refused:
+        return PostResult(False, None, f"Refused: {refused}"[:500], elapsed())
+    except (OSError, http.client.HTTPException) as error:
+        return PostResult(False, None, f"{type(error).__name__}: {error}"[:500], elapsed())
     ok = 200 <= code < 300
-    return PostResult(ok, code, "" if ok else f"HTTP {code}", elapsed())
+    return PostResult(ok, code, "" if ok else f"HTTP {code} {reason}".strip()[:500], elapsed())
 
 
 def payload_for(change: Change, event: str) -> dict[str, Any]:

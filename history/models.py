@@ -10,6 +10,14 @@ class ChangeAction(models.TextChoices):
     DELETED = "deleted", "Deleted"
 
 
+class ChangeReason(models.TextChoices):
+    """Reasons a recorded write carries (its history row's `history_change_reason`) when a
+    reader acts on them: the importer writes them, webhooks read them. Defined once here."""
+
+    IMPORTED_FOR_REVIEW = "Imported draft, awaiting review"
+    IMPORT_PUBLISHED = "Import reviewed and published"
+
+
 class Change(models.Model):
     """One recorded write of an editorial record.
 

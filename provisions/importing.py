@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from history.models import ChangeReason
 from history.writing import save_recorded
 
 from . import services
@@ -27,8 +28,8 @@ from .numbering import point_sort_key
 
 # History change reasons: an imported version is created for review, and published by the
 # editor later (exchange.services.import_job_publish); webhooks tell the two apart.
-IMPORTED_FOR_REVIEW = "Imported draft, awaiting review"
-IMPORT_PUBLISHED = "Import reviewed and published"
+IMPORTED_FOR_REVIEW = ChangeReason.IMPORTED_FOR_REVIEW
+IMPORT_PUBLISHED = ChangeReason.IMPORT_PUBLISHED
 TITLE_MAX_WORDS = 12
 TITLE_SHORT_WORDS = 8
 

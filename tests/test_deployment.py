@@ -39,6 +39,34 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "x" * 20 + "production-only-key-0123456789-abcdefghijklmnop"}
+PRODUCTION["ALLOWED_HOSTS"] = "accord.example.org"
+SHOW_PROXY_SETTINGS = (
+    "from django.conf import settings; "
+    "print(getattr(settings, 'SECURE_PROXY_SSL_HEADER', None), settings.REST_FRAMEWORK['NUM_PROXIES'])"
+)
+
+
+def test_without_a_proxy_setting_forwarded_headers_are_not_trusted_even_in_production():
+    result = run_manage("shell", "-v", "0", "-c", SHOW_PROXY_SETTINGS, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["None", "0"]
+
+
+def test_one_proxy_setting_drives_https_detection_and_the_throttles_client_address():
+    result = run_manage("shell", "-v", "0", "-c", SHOW_PROXY_SETTINGS, TRUSTED_PROXY_COUNT="1", **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["('HTTP_X_FORWARDED_PROTO',", "'https')", "1"]
+    deploy = run_manage("check", "--deploy", "--fail-level", "WARNING", TRUSTED_PROXY_COUNT="1", **PRODUCTION)
+    assert deploy.returncode == 0, deploy.stdout + deploy.stderr
+
+
+def test_the_old_proxy_variable_is_refused_with_its_new_name():
+    result = run_manage("check", API_NUM_PROXIES="1", **PRODUCTION)
+    assert result.returncode != 0
+    assert "API_NUM_PROXIES is now TRUSTED_PROXY_COUNT" in result.stderr
+
+
 needs_compose = pytest.mark.skipif(
     shutil.which("docker-compose") is None, reason="docker-compose (Debian package) is not installed"
 )

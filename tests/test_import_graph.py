@@ -3,9 +3,6 @@ beyond the models' foreign keys, none between modules, and the layers stay apart
 
 from bench.imports import component_graph, cycles, module_graph
 
-# Known, being removed by the exchange work (webhook signing made pure, services call it):
-# delete this exception once that lands.
-KNOWN_MODULE_CYCLES = [["exchange.services", "exchange.tasks", "exchange.webhooks"]]
 DOMAIN = {"provisions", "provisions.api", "actors", "actors.api", "exchange", "dashboard", "editors"}
 
 
@@ -14,7 +11,7 @@ def test_no_cycle_between_components():
 
 
 def test_no_cycle_between_modules():
-    assert [cycle for cycle in cycles(module_graph()) if cycle not in KNOWN_MODULE_CYCLES] == []
+    assert cycles(module_graph()) == []
 
 
 def test_history_imports_no_domain_app():

@@ -4,9 +4,12 @@ real worker on the machine's Redis)."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
+import socket
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,6 +32,23 @@ DEAD_BROKER = "redis://127.0.0.1:1/0"
 
 def fixture_text(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
+
+
+def make_delivery(subscription: Any) -> Any:
+    """A pending delivery of a new point's creation to `subscription`, written directly."""
+    from exchange.choices import WebhookEvent
+    from exchange.models import WebhookDelivery
+    from history.models import Change
+    from tests.factories import ProvisionFactory
+
+    point = ProvisionFactory()
+    change = Change.objects.filter(record_type="provisions.provision", object_id=point.pk).latest("id")
+    return WebhookDelivery.objects.create(
+        subscription=subscription,
+        change=change,
+        event=WebhookEvent.PROVISION_CHANGED,
+        idempotency_key=WebhookDelivery.key_for(subscription.pk, change.pk),
+    )
 
 
 def _reset_producer_pools() -> None:
@@ -59,6 +79,24 @@ def celery_settings(**overrides: Any) -> Iterator[None]:
     finally:
         conf.update(saved)
         _reset_producer_pools()
+
+
+@pytest.fixture(autouse=True)
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hermetic tests: a host name does not resolve (as on a machine without DNS) unless a test
+    gives it an answer; addresses and localhost resolve as usual, without any DNS query."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = str(host).strip("[]")
+        try:
+            ipaddress.ip_address(name.split("%", 1)[0])
+        except ValueError:
+            if name.lower() != "localhost":
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
 
 
 @pytest.fixture(autouse=True)
@@ -144,10 +182,12 @@ class Receiver:
     secret: str = ""
     codes: list[int] = field(default_factory=list)  # answers in turn; 200 once they run out
     default_code: int = 200
+    delay: float = 0.0  # seconds before answering (a slow consumer)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def answer(self, headers: dict[str, str], body: bytes) -> int:
+        time.sleep(self.delay)
         with self.lock:
             ok = verify_signature(self.secret, headers.get(SIGNATURE_HEADER, ""), body)
             self.received.append(Received(headers, body, ok))
@@ -180,12 +220,24 @@ def _serve(receiver: Receiver) -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
+def loopback_targets(settings: Any) -> None:
+    """Webhooks may reach 127.0.0.1, where the test receivers listen (refused by default)."""
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+
+@pytest.fixture
+def receiver(loopback_targets: None) -> Iterator[Receiver]:
     yield from _serve(Receiver())
 
 
 @pytest.fixture
-def failing_receiver() -> Iterator[Receiver]:
+def other_receiver(loopback_targets: None) -> Iterator[Receiver]:
+    """A second consumer, for subscriptions a test does not check."""
+    yield from _serve(Receiver())
+
+
+@pytest.fixture
+def failing_receiver(loopback_targets: None) -> Iterator[Receiver]:
     yield from _serve(Receiver(default_code=503))
 
 

@@ -14,12 +14,13 @@ from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from exchange import services
 from exchange.choices import SnapshotStatus, SnapshotTrigger
 from exchange.models import Snapshot
 from exchange.queueing import QUEUE_FAILED_MESSAGE
-from exchange.snapshots import SnapshotError, restore_archive, snapshot_models, write_archive
+from exchange.snapshots import SnapshotError, manifest_signature, restore_archive, snapshot_models, write_archive
 from history.models import Change
 from provisions.models import Provision, Version
 from provisions.services import provision_update
@@ -200,6 +201,120 @@ def test_restore_snapshot_command_refuses_a_full_database(dataset, tmp_path):
         call_command("restore_snapshot", str(path))
 
 
+# --- Signed: an edited archive is refused ------------------------------------
+
+
+def rewritten(archive_bytes: bytes, edit) -> io.BytesIO:
+    """A copy of the zip with `edit(name, data)` applied to each file (None drops it)."""
+    copy = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(archive_bytes)) as source, zipfile.ZipFile(copy, "w") as target:
+        for item in source.infolist():
+            data = edit(item.filename, source.read(item.filename))
+            if data is not None:
+                target.writestr(item, data)
+    copy.seek(0)
+    return copy
+
+
+def test_restore_refuses_an_archive_edited_together_with_its_manifest(dataset):
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    points = "json/provisions.provision.json"
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        forged = archive.read(points).replace(b"Sovereignty", b"Surrender", 1)
+        manifest = json.loads(archive.read("manifest.json"))
+    manifest["files"][points]["sha256"] = hashlib.sha256(forged).hexdigest()  # checksums recomputed
+
+    def tamper(name, data):
+        return {points: forged, "manifest.json": json.dumps(manifest).encode()}.get(name, data)
+
+    empty_the_database()
+    with pytest.raises(SnapshotError, match="signature does not match: it was changed after it was made"):
+        restore_archive(rewritten(buffer.getvalue(), tamper))
+    assert Provision.objects.count() == 0
+
+
+def test_restore_refuses_an_archive_signed_with_another_key(dataset, settings):
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    settings.SNAPSHOT_SIGNING_KEY = "another server's key"
+    empty_the_database()
+    with pytest.raises(SnapshotError, match="or signed with another SNAPSHOT_SIGNING_KEY"):
+        restore_archive(io.BytesIO(buffer.getvalue()))
+
+
+def test_restore_snapshot_command_refuses_an_unsigned_archive_in_one_line(dataset, tmp_path):
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    path = tmp_path / "unsigned.zip"
+    path.write_bytes(rewritten(buffer.getvalue(), lambda name, data: None if name == "manifest.sig" else data).read())
+    empty_the_database()
+    with pytest.raises(CommandError, match=r"The snapshot is not signed \(no manifest\.sig\)") as error:
+        call_command("restore_snapshot", str(path))
+    assert "\n" not in str(error.value)
+
+
+def test_restore_refuses_a_file_the_signed_manifest_does_not_list(dataset):
+    buffer = io.BytesIO()
+    write_archive(buffer)
+    with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+    del manifest["files"]["json/provisions.provision.json"]
+    manifest_bytes = json.dumps(manifest).encode()
+    signature = manifest_signature(manifest_bytes).encode()  # as if the key had leaked: still refused
+
+    def drop_listing(name, data):
+        return {"manifest.json": manifest_bytes, "manifest.sig": signature}.get(name, data)
+
+    empty_the_database()
+    with pytest.raises(SnapshotError, match=r"does not list json/provisions\.provision\.json"):
+        restore_archive(rewritten(buffer.getvalue(), drop_listing))
+
+
+def test_the_signing_key_defaults_to_one_derived_from_the_secret_key(settings):
+    assert len(settings.SNAPSHOT_SIGNING_KEY) == 64 and settings.SECRET_KEY not in settings.SNAPSHOT_SIGNING_KEY
+
+
+# --- Who may delete, and what is kept -----------------------------------------
+
+
+@pytest.mark.usefixtures("editors_group")
+def test_editors_cannot_delete_snapshots_administrators_can(ready_snapshot, editor_client, client):
+    delete_url = reverse("admin:exchange_snapshot_delete", args=[ready_snapshot.pk])
+    assert editor_client.get(delete_url).status_code == 403
+    changelist = reverse("admin:exchange_snapshot_changelist")
+    bulk = {"action": "delete_selected", "_selected_action": [ready_snapshot.pk], "post": "yes"}
+    editor_client.post(changelist, bulk)
+    assert Snapshot.objects.filter(pk=ready_snapshot.pk).exists()
+    client.force_login(UserFactory(username="admin", is_staff=True, is_superuser=True))
+    assert client.post(delete_url, {"post": "yes"}).status_code == 302
+    assert not Snapshot.objects.filter(pk=ready_snapshot.pk).exists()
+
+
+def make_snapshot(trigger=SnapshotTrigger.EDITOR):
+    return services.snapshot_run(snapshot_id=Snapshot.objects.create(trigger=trigger).pk)
+
+
+def test_retention_keeps_the_newest_snapshots_whoever_made_them(settings):
+    settings.SNAPSHOT_KEEP = 2
+    made = [make_snapshot(trigger) for trigger in (SnapshotTrigger.EDITOR, SnapshotTrigger.COMMAND)]
+    services.snapshot_daily(day=datetime.date(2025, 11, 1))
+    kept = list(Snapshot.objects.order_by("pk").values_list("pk", flat=True))
+    assert kept == [made[1].pk, Snapshot.objects.get(scheduled_for=datetime.date(2025, 11, 1)).pk]
+    assert not (settings.MEDIA_ROOT / made[0].file.name).exists()  # the file goes with its row
+
+
+def test_retention_keeps_every_snapshot_younger_than_the_days_setting(settings):
+    settings.SNAPSHOT_KEEP = 1
+    settings.SNAPSHOT_KEEP_DAYS = 7
+    old, recent = make_snapshot(), make_snapshot()
+    now = timezone.now()
+    Snapshot.objects.filter(pk=old.pk).update(made_at=now - datetime.timedelta(days=10))
+    Snapshot.objects.filter(pk=recent.pk).update(made_at=now - datetime.timedelta(days=3))
+    newest = make_snapshot()
+    assert set(Snapshot.objects.values_list("pk", flat=True)) == {recent.pk, newest.pk}
+
+
 # --- The snapshot row, its task and schedule ---------------------------------
 
 
@@ -226,7 +341,7 @@ def test_running_the_snapshot_task_twice_writes_one_archive(dataset, django_capt
 
 
 def test_the_daily_snapshot_is_made_once_per_day_and_old_ones_are_pruned(dataset, settings):
-    settings.SNAPSHOT_KEEP_DAILY = 2
+    settings.SNAPSHOT_KEEP = 2
     for day in (1, 2, 3):
         services.snapshot_daily(day=datetime.date(2025, 11, day))
     services.snapshot_daily(day=datetime.date(2025, 11, 3))  # beat fired twice

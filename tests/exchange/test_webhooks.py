@@ -17,6 +17,7 @@ from history.feed import feed_entries
 from history.models import Change
 from history.writing import save_recorded
 from provisions.services import provision_update
+from tests.exchange.conftest import make_delivery
 from tests.factories import PositionFactory, ProvisionFactory, UserFactory, VersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -101,18 +102,17 @@ def test_each_matching_subscription_gets_one_delivery_sent_only_to_active_ones(
 
 
 def test_with_no_subscription_a_write_costs_one_query_after_commit(django_assert_num_queries):
-    point = ProvisionFactory()
-    change = last_change(point)
+    ProvisionFactory()
     with django_assert_num_queries(1):
-        assert services.webhooks_dispatch(change_ids=[change.pk]) == []
+        assert services.webhooks_dispatch() == []
 
 
 def test_a_delivery_is_signed_carries_the_feed_entry_and_a_stable_idempotency_key(
     receiver, django_capture_on_commit_callbacks
 ):
+    point = ProvisionFactory()  # before the subscription: not sent to it
     subscription = subscribe(receiver.url)
     receiver.secret = subscription.secret
-    point = ProvisionFactory()
     with django_capture_on_commit_callbacks(execute=True):
         provision_update(provision=point, title="Sovereignty reaffirmed")
     [got] = receiver.received
@@ -150,17 +150,6 @@ def test_signatures_refuse_tampered_bodies_wrong_secrets_and_replays():
 
 
 # --- Failures, retries, pausing ----------------------------------------------
-
-
-def make_delivery(subscription):
-    point = ProvisionFactory()
-    change = last_change(point)
-    return WebhookDelivery.objects.create(
-        subscription=subscription,
-        change=change,
-        event="provision.changed",
-        idempotency_key=WebhookDelivery.key_for(subscription.pk, change.pk),
-    )
 
 
 def test_failed_attempts_are_logged_and_retried_with_exponential_backoff(failing_receiver, settings):
@@ -271,7 +260,7 @@ def test_resuming_resends_what_the_subscription_missed(receiver, django_capture_
     assert missed.status == DeliveryStatus.DELIVERED and len(receiver.received) == 1
 
 
-def test_a_receiver_that_does_not_answer_is_a_logged_failure_without_a_code(settings):
+def test_a_receiver_that_does_not_answer_is_a_logged_failure_without_a_code(settings, loopback_targets):
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -291,7 +280,7 @@ def test_inline_mode_tries_once_and_leaves_the_retry_to_a_worker(failing_receive
 
 
 @pytest.fixture
-def silent_receiver():
+def silent_receiver(loopback_targets):
     """A receiver that accepts connections and never answers (a hung consumer)."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
