@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from provisions.models import Provision, Version
 from tests.browser.conftest import shoot
+from tests.exchange.conftest import celery_settings
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -27,6 +28,14 @@ def choose(page, field: str, value: int, label: str) -> None:
         " s.dispatchEvent(new Event('change', {bubbles: true})); }",
         [f"id_{field}", str(value), label],
     )
+
+
+@pytest.fixture(autouse=True)
+def jobs_inline():
+    """The import runs inline in the live server's thread, whatever broker the environment names
+    (CI sets one and runs no worker)."""
+    with celery_settings(task_always_eager=True, task_eager_propagates=True):
+        yield
 
 
 @pytest.fixture
