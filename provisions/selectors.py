@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from .choices import PointTextBasis
 from .diffing import DiffSegment, word_diff
 from .models import Lineage, Plan, Provision, Version
 
@@ -17,7 +18,7 @@ COMPARED_FIELDS = ("number", "title", "text", "status", "topics")
 class PointChange:
     """How one point fared between two versions."""
 
-    kind: str  # "added", "removed", "changed" or "unchanged"
+    kind: str  # "added", "removed", "changed", "unchanged" or "unknown" (a wording not reported)
     old: list[Provision] = field(default_factory=list)
     new: Provision | None = None
     changed_fields: list[str] = field(default_factory=list)
@@ -41,7 +42,7 @@ class VersionComparison:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
+        counts = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0, "unknown": 0}
         for change in self.changes:
             counts[change.kind] += 1
         return counts
@@ -93,8 +94,10 @@ def compare_versions(
     """Points added, removed, changed and unchanged from `old_version` to `new_version`.
 
     Follows lineage (through intermediate versions too), not point numbers: a point
-    renumbered from 21 to 14 is "changed". A point split in two gives two changes;
-    a merged point is compared with the joined texts of its sources.
+    renumbered from 21 to 14 is "changed". Where a wording was not reported the answer is
+    "unknown", and so is an unmatched old point while the new version has such points.
+    A point split in two gives two changes; a merged point is compared with the joined
+    texts of its sources.
     Runs a fixed number of queries whatever the size of the versions. `old_points` /
     `new_points` pass the points to compare when they are not the stored ones (e.g. as of a date).
     """
@@ -121,12 +124,18 @@ def compare_versions(
             descendants_count[pk] += 1
 
     changes: list[PointChange] = []
+    unknown_new = False  # a new point whose wording is unknown may be any unmatched old one
     for point in new_points.values():
         ancestors = ancestry[point.id]
+        sources = [old_points[pk] for pk in ancestors]
+        if not _wording_known(point, *sources):
+            # An unknown wording is never shown as unchanged, changed or new.
+            changes.append(PointChange("unknown", old=sources, new=point))
+            unknown_new = unknown_new or not ancestors
+            continue
         if not ancestors:
             changes.append(PointChange("added", new=point, diff=word_diff("", point.text)))
             continue
-        sources = [old_points[pk] for pk in ancestors]
         if len(sources) > 1:
             changed_fields = ["merged"]
         else:
@@ -146,9 +155,16 @@ def compare_versions(
     reached = {pk for ancestors in ancestry.values() for pk in ancestors}
     for pk, point in old_points.items():
         if pk not in reached:
-            changes.append(PointChange("removed", old=[point], diff=word_diff(point.text, "")))
+            if unknown_new:
+                changes.append(PointChange("unknown", old=[point]))
+            else:
+                changes.append(PointChange("removed", old=[point], diff=word_diff(point.text, "")))
     changes.sort(key=lambda change: change.sort_key)
     return VersionComparison(old_version, new_version, changes)
+
+
+def _wording_known(*points: Provision) -> bool:
+    return all(point.text_basis != PointTextBasis.NOT_REPORTED for point in points)
 
 
 @dataclass

@@ -486,7 +486,8 @@ class DiffSegmentSerializer(serializers.Serializer):
 
 class PointChangeSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(
-        choices=["added", "removed", "changed", "unchanged"], help_text="How the point fared between the versions."
+        choices=["added", "removed", "changed", "unchanged", "unknown"],
+        help_text="How the point fared between the versions; `unknown` where a wording was not reported.",
     )
     old = PointBriefSerializer(many=True, help_text="The earlier point(s) (several when points were merged).")
     new = PointBriefSerializer(allow_null=True, help_text="The later point; null when removed.")
@@ -504,6 +505,7 @@ class CompareCountsSerializer(serializers.Serializer):
     removed = serializers.IntegerField(help_text="Points of the old version with no successor.")
     changed = serializers.IntegerField(help_text="Points that changed (number, title, text, status or topics).")
     unchanged = serializers.IntegerField(help_text="Points carried over as they were.")
+    unknown = serializers.IntegerField(help_text="Points whose fate is unknown: a wording was not reported.")
 
 
 class ComparisonSerializer(serializers.Serializer):
@@ -514,3 +516,4 @@ class ComparisonSerializer(serializers.Serializer):
     removed = PointChangeSerializer(many=True, help_text="Points of the old version with no successor.")
     changed = PointChangeSerializer(many=True, help_text="Points that changed, each with a word-level diff.")
     unchanged = PointChangeSerializer(many=True, help_text="Points carried over as they were.")
+    unknown = PointChangeSerializer(many=True, help_text="Points whose fate is unknown: a wording was not reported.")

@@ -37,7 +37,7 @@ from .serializers import (
     VersionSerializer,
 )
 
-CHANGE_KINDS = ("added", "removed", "changed", "unchanged")
+CHANGE_KINDS = ("added", "removed", "changed", "unchanged", "unknown")
 
 
 @documented("sources")

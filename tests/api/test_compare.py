@@ -46,7 +46,7 @@ def test_compare_follows_lineage_not_numbers(api, drafts):
     response = api.get(f"/api/v1/versions/{drafts['first'].pk}/compare/{drafts['second'].pk}/")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["counts"] == {"added": 1, "removed": 1, "changed": 1, "unchanged": 1}
+    assert body["counts"] == {"added": 1, "removed": 1, "changed": 1, "unchanged": 1, "unknown": 0}
     assert numbers(body["added"], "new") == ["30"]
     assert numbers(body["removed"], "old") == ["22"]
     assert numbers(body["unchanged"], "new") == ["20"]
@@ -79,3 +79,19 @@ def test_compare_as_csv_gives_a_row_per_point_with_a_marked_diff(api, drafts):
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["kind"] for row in rows] == ["added", "removed", "changed", "unchanged"]
     assert "[-" in rows[2]["diff"] and rows[2]["old_numbers"] == "21" and rows[2]["new_number"] == "14"
+
+
+def test_a_point_whose_wording_was_not_reported_is_unknown_not_unchanged_added_or_removed(api, drafts):
+    """A linked point with no reported wording is "unknown"; with an unreported, unlinked point in
+    the new version, an unmatched old point may be it, so it is "unknown" too, not "removed"."""
+    carried = drafts["new"]["20"]
+    carried.text, carried.text_basis = "", "not_reported"
+    carried.save()
+    ProvisionFactory(version=drafts["second"], number="31", title="Point 31", text="", text_basis="not_reported")
+
+    body = api.get(f"/api/v1/versions/{drafts['first'].pk}/compare/{drafts['second'].pk}/").json()
+
+    assert body["counts"] == {"added": 1, "removed": 0, "changed": 1, "unchanged": 0, "unknown": 3}
+    assert sorted(numbers([c for c in body["unknown"] if c["new"]], "new")) == ["20", "31"]
+    assert [p["number"] for c in body["unknown"] if not c["new"] for p in c["old"]] == ["22"]
+    assert all(change["diff"] == [] for change in body["unknown"])

@@ -443,7 +443,7 @@ def test_compare_follows_lineage_added_removed_changed_unchanged(client, draft, 
     response = client.get(reverse("provisions:version_compare", args=[draft.pk, revision.pk]))
     assert response.status_code == 200
     comparison = response.context["comparison"]
-    assert comparison.counts == {"added": 1, "removed": 24, "changed": 2, "unchanged": 1}
+    assert comparison.counts == {"added": 1, "removed": 24, "changed": 2, "unchanged": 1, "unknown": 0}
     body = html(response)
     assert "<ins>800,000" in body and "<del>600,000" in body
     assert "merged" in body
