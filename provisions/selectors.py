@@ -95,7 +95,7 @@ def compare_versions(
 
     Follows lineage (through intermediate versions too), not point numbers: a point
     renumbered from 21 to 14 is "changed". Where a wording was not reported the answer is
-    "unknown", and so is an unmatched old point while the new version has such points.
+    "unknown", and so is an unmatched old point whose number such an unlinked point carries.
     A point split in two gives two changes; a merged point is compared with the joined
     texts of its sources.
     Runs a fixed number of queries whatever the size of the versions. `old_points` /
@@ -124,14 +124,17 @@ def compare_versions(
             descendants_count[pk] += 1
 
     changes: list[PointChange] = []
-    unknown_new = False  # a new point whose wording is unknown may be any unmatched old one
+    # Numbers of new points whose wording is unknown and that no link ties to an old point:
+    # the old point with that number may live on in it, so its fate is unknown, not "removed".
+    unknown_numbers: set[str] = set()
     for point in new_points.values():
         ancestors = ancestry[point.id]
         sources = [old_points[pk] for pk in ancestors]
         if not _wording_known(point, *sources):
             # An unknown wording is never shown as unchanged, changed or new.
             changes.append(PointChange("unknown", old=sources, new=point))
-            unknown_new = unknown_new or not ancestors
+            if not ancestors:
+                unknown_numbers.add(point.sort_key)
             continue
         if not ancestors:
             changes.append(PointChange("added", new=point, diff=word_diff("", point.text)))
@@ -155,7 +158,7 @@ def compare_versions(
     reached = {pk for ancestors in ancestry.values() for pk in ancestors}
     for pk, point in old_points.items():
         if pk not in reached:
-            if unknown_new:
+            if point.sort_key in unknown_numbers:
                 changes.append(PointChange("unknown", old=[point]))
             else:
                 changes.append(PointChange("removed", old=[point], diff=word_diff(point.text, "")))
