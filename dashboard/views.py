@@ -26,7 +26,7 @@ from provisions.selectors import compare_versions
 
 from .record import Record
 from .selectors.changes import describe_changes
-from .selectors.convergence import convergence_series
+from .selectors.convergence import convergence_series, stances_across_versions
 from .selectors.matrix import STANCE_LETTERS, stance_matrix
 from .selectors.parties import actor_groups, actor_profile, party_summaries
 from .selectors.points import (
@@ -261,6 +261,7 @@ def convergence(request: HttpRequest, record: Record) -> HttpResponse:
     if version is not None:
         points = record.points(version)
         context["series"] = convergence_series(record, version, points)
+    context["across"] = stances_across_versions(record)
     return render(request, "provisions/convergence.html", context)
 
 

@@ -20,7 +20,7 @@ from .models import ControlObservation, Lineage, Provision, TerritorialDispositi
 @transaction.atomic
 def provision_update(*, provision: Provision, user: Any = None, **fields: Any) -> Provision:
     """Change the given fields of a point; validation errors leave it untouched."""
-    unknown = set(fields) - {"number", "title", "text", "topics", "status"}
+    unknown = set(fields) - {"number", "title", "text", "text_basis", "note", "topics", "status"}
     if unknown:
         raise ValidationError(f"Cannot update: {', '.join(sorted(unknown))}.")
     for name, value in fields.items():

@@ -11,6 +11,7 @@ from actors.stances import ATTRIBUTED, counted_stances, current_of
 from provisions.models import Provision, Version
 
 from ..record import Record
+from .matrix import PartyStance, cell
 
 # --- Convergence ------------------------------------------------------------------------
 
@@ -65,3 +66,29 @@ def convergence_series(
 
 def _supports(position: Position | None) -> bool:
     return position is not None and position.stance == Stance.SUPPORTS
+
+
+# --- From draft to draft --------------------------------------------------------------------
+
+
+@dataclass
+class VersionStances:
+    version: Version
+    cells: list[PartyStance]  # each party's stance on the version as a whole (matrix rule)
+
+
+def stances_across_versions(record: Record, parties: list[Actor] | None = None) -> list[VersionStances]:
+    """Each principal party's current stance on each version as a whole, versions in date
+    order: how far apart the parties are from draft to draft. Versions no party took a stance
+    on are left out. Attributed stances are shown, marked, as in the matrix."""
+    parties = record.principal_parties() if parties is None else parties
+    by_version: dict[int, list[Position]] = {}
+    for position in record.positions(current=True, provision__isnull=True):
+        by_version.setdefault(position.version_id, []).append(position)
+    rows = []
+    for version in sorted(record.versions(), key=lambda v: (v.dated, v.pk)):
+        chosen = counted_stances(by_version.get(version.pk, []), parties)
+        cells = [cell(chosen, None, party) for party in parties]
+        if any(item.position for item in cells):
+            rows.append(VersionStances(version, cells))
+    return rows

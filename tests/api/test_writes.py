@@ -246,3 +246,17 @@ def test_a_patch_changing_only_a_many_to_many_field_is_recorded(editor_api, worl
     response = editor_api.patch(f"/api/v1/positions/{position.pk}/", {"sources": [world.sources[2].pk]}, format="json")
     assert response.status_code == 200 and response.json()["sources"] == [world.sources[2].pk]
     assert Change.objects.count() > before
+
+
+def test_an_editor_marks_a_points_wording_not_reported_and_an_empty_text_alone_is_a_400(editor_api, world):
+    point = world.new_points[0]
+    url = f"/api/v1/provisions/{point.pk}/"
+
+    alone = editor_api.patch(url, {"text": ""}, format="json")
+    assert alone.status_code == 400, alone.content
+    response = editor_api.patch(url, {"text": "", "text_basis": "not_reported", "note": "Only its title was reported."})
+
+    assert response.status_code == 200, response.content
+    point.refresh_from_db()
+    assert (point.text, point.text_basis, point.note) == ("", "not_reported", "Only its title was reported.")
+    assert response.json()["text_basis"] == "not_reported"

@@ -717,3 +717,79 @@ def test_error_pages_render_on_their_own(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "There is nothing at this address" in html(response)
+
+
+# --- Record provenance on the pages ------------------------------------------------------
+
+
+def test_convergence_shows_each_partys_stance_on_each_version_from_draft_to_draft(client, draft):
+    russia = Actor.objects.get(slug="russia")
+    later = VersionFactory(plan=draft.plan, label="Later draft", dated=datetime.date(2025, 12, 24))
+    Position.objects.create(
+        actor=russia,
+        version=later,
+        stance="opposes",
+        summary="Said to reject it.",
+        taken_on=datetime.date(2025, 12, 26),
+        attribution="attributed",
+        attributed_to="a US official speaking to Axios",
+    ).sources.set([Source.objects.first()])
+
+    response = client.get(reverse("provisions:convergence"), {"version": draft.pk})
+
+    rows = response.context["across"]
+    assert [row.version.dated for row in rows] == sorted(row.version.dated for row in rows)
+    assert rows[-1].version == later
+    [cell] = [c for c in rows[-1].cells if c.party == russia]
+    assert cell.attributed and cell.stance == "opposes"
+    body = html(response)
+    assert "From draft to draft" in body
+    assert "attributed by a US official speaking to Axios" in body
+
+
+def test_an_attributed_stance_is_marked_in_the_matrix_and_left_out_of_the_points_filter(client, draft):
+    russia = Actor.objects.get(slug="russia")
+    target = point(draft, "2")
+    Position.objects.filter(provision=target).delete()
+    Position.objects.create(
+        actor=russia,
+        version=draft,
+        provision=target,
+        stance="opposes",
+        summary="Said to reject it.",
+        taken_on=datetime.date(2025, 11, 22),
+        attribution="attributed",
+        attributed_to="a US official speaking to Axios",
+    ).sources.set([Source.objects.first()])
+
+    overview = html(client.get(reverse("provisions:overview"), {"version": draft.pk}))
+    assert 'class="stance stance-opposes attributed"' in overview
+    listed = client.get(
+        reverse("provisions:provision_list"), {"version": draft.pk, "party": "russia", "stance": "opposes"}
+    )
+    asked = client.get(
+        reverse("provisions:provision_list"),
+        {"version": draft.pk, "party": "russia", "stance": "opposes", "attributed": "on"},
+    )
+    assert target not in [row.point for row in listed.context["rows"]]
+    assert target in [row.point for row in asked.context["rows"]]
+
+
+def test_a_point_whose_wording_was_not_reported_says_so_and_shows_no_text(client, draft):
+    target = point(draft, "3")
+    provision_update(provision=target, text="", text_basis="not_reported")
+
+    body = html(client.get(target.get_absolute_url()))
+
+    assert "Wording not reported." in body
+    assert 'class="point-text"' not in body
+
+
+def test_dates_known_to_the_month_read_as_a_month_and_the_overview_gives_the_cut_off(client, draft):
+    Version.objects.filter(pk=draft.pk).update(dated=datetime.date(2025, 11, 1), dated_precision="month")
+    latest = Source.objects.order_by("-published_on").first().published_on
+
+    body = html(client.get(reverse("provisions:overview"), {"version": draft.pk}))
+
+    assert "Dated November 2025" in body
+    assert f"The record goes up to <strong>{latest.day} {latest:%B %Y}</strong>" in body
