@@ -59,7 +59,7 @@ def test_compare_follows_lineage_not_numbers(drafts):
     assert merged.kind == "changed" and merged.changed_fields == ["merged"]
     assert {p.pk for p in merged.old} == {o[3].pk, o[4].pk}
     assert by_new[n["n5"].pk].kind == "added"
-    assert comparison.counts == {"added": 1, "removed": 0, "changed": 2, "unchanged": 1}
+    assert comparison.counts == {"added": 1, "removed": 0, "changed": 2, "unchanged": 1, "unknown": 0}
 
 
 def test_a_point_nothing_derives_from_is_removed(drafts):
@@ -90,7 +90,7 @@ def test_compare_follows_lineage_through_an_intermediate_version(drafts):
 def test_comparing_a_version_with_itself_shows_every_point_unchanged(drafts):
     old, _new, o, _n = drafts
     comparison = compare_versions(old, old)
-    assert comparison.counts == {"added": 0, "removed": 0, "changed": 0, "unchanged": 4}
+    assert comparison.counts == {"added": 0, "removed": 0, "changed": 0, "unchanged": 4, "unknown": 0}
     assert [(c.old, c.new) for c in comparison.changes] == [([o[k]], o[k]) for k in range(1, 5)]
 
 
