@@ -722,18 +722,26 @@ def test_error_pages_render_on_their_own(client, db):
 # --- Record provenance on the pages ------------------------------------------------------
 
 
+def attributed_opposition(actor: Actor, version: Version, provision=None, *, on: datetime.date) -> Position:
+    """A stance that someone else (a US official) attributes to `actor`, with a source."""
+    position = Position.objects.create(
+        actor=actor,
+        version=version,
+        provision=provision,
+        stance="opposes",
+        summary="Said to reject it.",
+        taken_on=on,
+        attribution="attributed",
+        attributed_to="a US official speaking to Axios",
+    )
+    position.sources.set([Source.objects.first()])
+    return position
+
+
 def test_convergence_shows_each_partys_stance_on_each_version_from_draft_to_draft(client, draft):
     russia = Actor.objects.get(slug="russia")
     later = VersionFactory(plan=draft.plan, label="Later draft", dated=datetime.date(2025, 12, 24))
-    Position.objects.create(
-        actor=russia,
-        version=later,
-        stance="opposes",
-        summary="Said to reject it.",
-        taken_on=datetime.date(2025, 12, 26),
-        attribution="attributed",
-        attributed_to="a US official speaking to Axios",
-    ).sources.set([Source.objects.first()])
+    attributed_opposition(russia, later, on=datetime.date(2025, 12, 26))
 
     response = client.get(reverse("provisions:convergence"), {"version": draft.pk})
 
@@ -751,16 +759,7 @@ def test_an_attributed_stance_is_marked_in_the_matrix_and_left_out_of_the_points
     russia = Actor.objects.get(slug="russia")
     target = point(draft, "2")
     Position.objects.filter(provision=target).delete()
-    Position.objects.create(
-        actor=russia,
-        version=draft,
-        provision=target,
-        stance="opposes",
-        summary="Said to reject it.",
-        taken_on=datetime.date(2025, 11, 22),
-        attribution="attributed",
-        attributed_to="a US official speaking to Axios",
-    ).sources.set([Source.objects.first()])
+    attributed_opposition(russia, draft, target, on=datetime.date(2025, 11, 22))
 
     overview = html(client.get(reverse("provisions:overview"), {"version": draft.pk}))
     assert 'class="stance stance-opposes attributed"' in overview
