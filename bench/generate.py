@@ -107,7 +107,10 @@ def generate(scale: int, seed: int) -> dict[str, int]:
     rng = random.Random(seed)
     sources = bulk(
         Source,
-        [Source(publisher=f"Outlet {i}", title=f"Report {i} on the talks", url="") for i in range(20)],
+        [
+            Source(publisher=f"Outlet {i}", title=f"Report {i} on the talks", url=f"https://example.org/report-{i}")
+            for i in range(20)
+        ],
     )
     actors = bulk(
         Actor,
