@@ -1,4 +1,10 @@
-"""Headless Chromium (Debian's) driven by Playwright against pytest-django's live server."""
+"""Headless Chromium (Debian's) driven by Playwright against a live server.
+
+Most browser tests only read: they run on the module's shared demo load (see tests/conftest.py),
+served by one single-threaded server per module that uses the test's own database connection,
+so it sees the uncommitted load and each test's savepoint. Loading the record for every test
+(a transactional test) cost seconds a test. Tests whose pages commit (an import job's
+`on_commit` hooks) use pytest-django's `live_server` with `demo_site` instead."""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -38,6 +46,51 @@ def chromium() -> Iterator:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class _OneRequestAtATime(LiveServerThread):
+    """Serves one request at a time, so requests never use the shared connection concurrently."""
+
+    def _create_server(self, connections_override=None):
+        return WSGIServer((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
+
+
+@pytest.fixture(scope="module")
+def shared_server(django_db_blocker) -> Iterator[str]:
+    """A live server for this module's tests that runs on the main thread's connection."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connections
+    from django.test.utils import modify_settings
+
+    connection = connections["default"]
+    thread = _OneRequestAtATime("127.0.0.1", StaticFilesHandler, connections_override={"default": connection})
+    thread.daemon = True
+    # Django closes a request's connections when it ends; this one is the tests' own, inside
+    # their open transaction, so it must stay open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    with django_db_blocker.unblock(), modify_settings(ALLOWED_HOSTS={"append": "127.0.0.1"}):
+        connection.inc_thread_sharing()
+        thread.start()
+        thread.is_ready.wait()
+        try:
+            if thread.error:
+                raise thread.error
+            yield f"http://127.0.0.1:{thread.port}"
+        finally:
+            thread.httpd.shutdown()
+            thread.httpd.server_close()
+            thread.join()
+            connection.dec_thread_sharing()
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def site(shared_server, demo_data) -> str:
+    """The address of a live server on the frozen test record (the module's shared load)."""
+    return shared_server
+
+
 @pytest.fixture
 def demo_site(live_server, transactional_db):
     """The live server with the frozen test record loaded."""
@@ -49,7 +102,7 @@ def demo_site(live_server, transactional_db):
 
 
 @pytest.fixture(params=[(1280, 900), (390, 844)], ids=["desktop", "phone"])
-def page(request, chromium, demo_site):
+def page(request, chromium, site):
     """A fresh page that records console errors; the test fails if any was logged."""
     width, height = request.param
     context = chromium.new_context(viewport={"width": width, "height": height})
@@ -57,7 +110,7 @@ def page(request, chromium, demo_site):
     page.errors = []
     page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.base = demo_site.url
+    page.base = site
     page.size = "desktop" if width > 600 else "phone"
     yield page
     context.close()

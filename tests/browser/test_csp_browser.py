@@ -3,11 +3,11 @@ admin work with no inline script allowed, and nothing is blocked."""
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 @pytest.fixture
-def browser_page(chromium, live_server):
+def browser_page(chromium, shared_server):
     context = chromium.new_context()
     page = context.new_page()
     page.problems = []
@@ -17,22 +17,22 @@ def browser_page(chromium, live_server):
     context.close()
 
 
-def test_the_swagger_ui_renders_every_operation_under_the_policy(browser_page, live_server):
-    browser_page.goto(f"{live_server.url}/api/v1/docs/")
+def test_the_swagger_ui_renders_every_operation_under_the_policy(browser_page, shared_server):
+    browser_page.goto(f"{shared_server}/api/v1/docs/")
     browser_page.locator(".opblock").first.wait_for()
     assert browser_page.locator(".opblock").count() > 20
     assert browser_page.problems == []
 
 
-def test_the_admin_forms_scripts_run_under_the_policy(browser_page, live_server):
+def test_the_admin_forms_scripts_run_under_the_policy(browser_page, shared_server):
     from tests.factories import UserFactory
 
     UserFactory(username="chief", is_staff=True, is_superuser=True)
-    browser_page.goto(f"{live_server.url}/admin/login/")
+    browser_page.goto(f"{shared_server}/admin/login/")
     browser_page.fill("#id_username", "chief")
     browser_page.fill("#id_password", "correct-horse-battery-staple")
     browser_page.click("input[type=submit]")
-    browser_page.goto(f"{live_server.url}/admin/provisions/provision/add/")
+    browser_page.goto(f"{shared_server}/admin/provisions/provision/add/")
     total = browser_page.locator('input[name$="-TOTAL_FORMS"]').first
     before = int(total.input_value())
     browser_page.locator(".add-row a").first.click()  # the admin's inlines.js adds a form

@@ -11,7 +11,7 @@ from provisions.models import Version
 from tests.browser.conftest import shoot
 from tests.dashboard.conftest import DRAFT, make_revision
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 
 def test_overview_matrix_cell_leads_to_the_point(page):
