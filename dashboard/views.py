@@ -21,8 +21,9 @@ from actors.models import Actor
 from actors.stances import NO_STANCE
 from api.params import BadParameter, as_id, parse_as_of, parse_int
 from provisions.choices import Disposition, ProvisionStatus, Topic
+from provisions.models import Version
 from provisions.points import PointFilter
-from provisions.selectors import compare_versions
+from provisions.selectors import compare_versions, in_date_order
 
 from .record import Record
 from .selectors.changes import describe_changes
@@ -31,6 +32,7 @@ from .selectors.matrix import STANCE_LETTERS, stance_matrix
 from .selectors.parties import actor_groups, actor_profile, party_summaries
 from .selectors.points import (
     comparison_points,
+    default_comparison,
     filter_points,
     point_detail,
     previous_version,
@@ -193,25 +195,22 @@ def provision_detail(request: HttpRequest, record: Record, pk: int) -> HttpRespo
 
 @with_record
 def compare_picker(request: HttpRequest, record: Record) -> HttpResponse:
-    """Pick two versions; with both chosen, go to their comparison."""
-    old, new = _int_param(request, "a"), _int_param(request, "b")
-    if old is not None and new is not None:
-        url = reverse("provisions:version_compare", args=[old, new])
-        if request.as_of_date:
-            url += "?" + urlencode({"as_of": request.as_of_date.isoformat()})
-        return redirect(url)
-    versions = record.versions()
-    focus = version_in_focus(record)
-    before = previous_version(record, focus) if focus else None
-    if before is None:
-        before = next((v for v in versions if focus and v.pk != focus.pk), None)
-    context = {"versions": versions, "old": before, "new": focus}
+    """Pick two versions; with both chosen, go to their comparison (older first, whichever was picked first)."""
+    a, b = _int_param(request, "a"), _int_param(request, "b")
+    if a is not None and b is not None:
+        return _to_comparison(request, *in_date_order(record.version(a), record.version(b)))
+    pair = default_comparison(record)
+    old, new = pair if pair else (None, None)
+    context = {"versions": record.versions(), "old": old, "new": new}
     return render(request, "provisions/compare_picker.html", context)
 
 
 @with_record
 def version_compare(request: HttpRequest, record: Record, a: int, b: int) -> HttpResponse:
-    old, new = record.version(a), record.version(b)
+    old, new = in_date_order(record.version(a), record.version(b))
+    if (old.pk, new.pk) != (a, b):
+        # Asked newer first: the comparison always runs from the older text, as the API's does.
+        return _to_comparison(request, old, new)
     comparison = compare_versions(
         old,
         new,
@@ -220,6 +219,13 @@ def version_compare(request: HttpRequest, record: Record, a: int, b: int) -> Htt
     )
     context = {"comparison": comparison, "versions": record.versions(), "old": old, "new": new}
     return render(request, "provisions/version_compare.html", context)
+
+
+def _to_comparison(request: HttpRequest, old: Version, new: Version) -> HttpResponse:
+    url = reverse("provisions:version_compare", args=[old.pk, new.pk])
+    if request.as_of_date:
+        url += "?" + urlencode({"as_of": request.as_of_date.isoformat()})
+    return redirect(url)
 
 
 @with_record

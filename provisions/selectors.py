@@ -84,6 +84,14 @@ def _reach(start: int, edges: dict[int, set[int]], targets: set[int]) -> set[int
     return found
 
 
+def in_date_order(a: Version, b: Version) -> tuple[Version, Version]:
+    """Two versions, the older first: the one a comparison goes from, whichever way it was asked
+    for (lineage runs from the older text to the newer, so the other way finds no match).
+    Versions of one day are ordered by id, the order they were recorded in."""
+    older, newer = sorted([a, b], key=lambda version: (version.dated, version.pk))
+    return older, newer
+
+
 def compare_versions(
     old_version: Version,
     new_version: Version,

@@ -17,7 +17,7 @@ from provisions.choices import ProvisionStatus, Topic
 from provisions.diffing import DiffSegment, word_diff
 from provisions.models import Provision, Version
 from provisions.points import PointFilter
-from provisions.selectors import LineageStep, lineage_of
+from provisions.selectors import LineageStep, in_date_order, lineage_of
 
 from ..record import Record
 from .matrix import MatrixRow, PartyStance, StanceMatrix, cell
@@ -188,6 +188,21 @@ def version_claims(record: Record, version: Version) -> list[Claim]:
 
 
 # --- Compare -----------------------------------------------------------------------------
+
+
+def default_comparison(record: Record) -> tuple[Version, Version] | None:
+    """The pair the compare picker proposes, older first: the version in focus and the version it
+    revises (or the one before it in its plan); when it has none, the latest version that has one;
+    failing that, the two latest versions. None with fewer than two versions."""
+    versions = record.versions()
+    if len(versions) < 2:
+        return None
+    focus = version_in_focus(record)
+    for candidate in [focus, *versions] if focus else versions:
+        before = previous_version(record, candidate)
+        if before is not None:
+            return in_date_order(before, candidate)
+    return in_date_order(versions[0], versions[1])
 
 
 def comparison_points(record: Record, version: Version) -> list[Provision] | None:

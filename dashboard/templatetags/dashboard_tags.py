@@ -20,6 +20,7 @@ from dashboard.selectors.matrix import STANCE_LETTERS
 from dashboard.selectors.territories import TerritoryRow
 from history.dating import describe
 from provisions.choices import Disposition, Topic
+from provisions.diffing import diff_sides
 
 register = template.Library()
 
@@ -100,16 +101,51 @@ def dated_url(context: template.Context, name: str, *args: Any, **params: Any) -
 
 @register.filter
 def render_diff(segments: list) -> SafeString:
-    """Word-diff segments as <ins>/<del> runs."""
-    tags = {"insert": "ins", "delete": "del"}
+    """Word-diff segments inline, as <ins>/<del> runs: a deleted phrase and the phrase put
+    in its place are kept apart by a space, and a change of whitespace alone is not marked."""
     parts = []
+    previous = None
     for segment in segments:
-        tag = tags.get(segment.op)
-        if tag:
-            parts.append(format_html("<{0}>{1}</{0}>", tag, segment.text))
+        blank = not segment.text.strip()
+        if segment.op == "delete":
+            if not blank:
+                parts.append(format_html("<del>{}</del>", segment.text))
+        elif segment.op == "insert":
+            if blank:
+                parts.append(format_html("{}", segment.text))
+            else:
+                if previous is not None and previous.op == "delete" and _run_together(previous.text, segment.text):
+                    parts.append(" ")
+                parts.append(format_html("<ins>{}</ins>", segment.text))
         else:
             parts.append(format_html("{}", segment.text))
+        previous = segment
     return format_html_join("", "{}", ((part,) for part in parts))
+
+
+def _run_together(deleted: str, inserted: str) -> bool:
+    return bool(deleted.strip()) and not deleted[-1].isspace() and not inserted[0].isspace()
+
+
+@register.filter
+def render_diff_side(segments: list, side: str) -> SafeString:
+    """One column of a side-by-side diff: the old text with its deleted phrases (`side` "old")
+    or the new text with its inserted ones ("new")."""
+    old, new = diff_sides(segments)
+    tag = "del" if side == "old" else "ins"
+    parts = [
+        format_html("<{0}>{1}</{0}>", tag, segment.text)
+        if segment.op != "equal" and segment.text.strip()
+        else format_html("{}", segment.text)
+        for segment in (old if side == "old" else new)
+    ]
+    return format_html_join("", "{}", ((part,) for part in parts))
+
+
+@register.inclusion_tag("provisions/_diff.html")
+def diff_view(segments: list, old_label: str = "Before", new_label: str = "After") -> dict[str, Any]:
+    """A word diff side by side (old | new) on wide screens and inline on phones (CSS decides)."""
+    return {"segments": segments, "old_label": old_label, "new_label": new_label}
 
 
 @register.inclusion_tag("provisions/_cite.html", takes_context=True)

@@ -496,7 +496,10 @@ class PointChangeSerializer(serializers.Serializer):
         help_text="Fields that differ (number, title, text, status, topics), plus `split` or `merged`.",
     )
     diff = DiffSegmentSerializer(
-        many=True, help_text="Word-level diff of the text, for changed points only (empty otherwise)."
+        many=True,
+        help_text="Word-level diff of the text, for changed points only (empty otherwise), grouped into phrases: "
+        "each change is a `delete` then an `insert`; `equal` + `delete` texts give the old text, "
+        "`equal` + `insert` the new one.",
     )
 
 

@@ -26,7 +26,7 @@ from history.records import as_of
 
 from ..as_of import provisions_as_of, territories_as_of
 from ..models import ControlObservation, Lineage, Plan, Provision, Source, TerritorialDisposition, Territory, Version
-from ..selectors import compare_versions
+from ..selectors import compare_versions, in_date_order
 from .filters import ProvisionFilter, SourceFilter, TerritoryFilter, VersionFilter
 from .serializers import (
     ComparisonSerializer,
@@ -99,7 +99,7 @@ class VersionViewSet(RecordViewSet):
         other = get_object_or_404(Version, pk=other_pk)
         if other.pk == version.pk:
             raise ValidationError({"other_id": ["Compare two different versions."]})
-        old, new = sorted([version, other], key=lambda v: (v.dated, v.pk))
+        old, new = in_date_order(version, other)
         comparison = compare_versions(old, new)
 
         def entry(change: Any) -> dict[str, Any]:

@@ -97,5 +97,5 @@ def test_an_editor_imports_reviews_and_accepts_then_the_lineage_shows(page):
 
     page.goto(page.base + f"/versions/{draft.pk}/compare/{new.pk}/")
     expect(page.locator("body")).to_contain_text("800,000")
-    expect(page.locator("ins", has_text="800,000").first).to_be_visible()
+    expect(page.locator("ins:visible", has_text="800,000").first).to_be_visible()
     shoot(page, "imported-compare")

@@ -127,6 +127,23 @@ def test_diffs_render_escaped_insertions_and_deletions():
     assert "<ins>800,000</ins>" in html
 
 
+def test_inline_diff_keeps_a_space_between_the_deleted_and_the_inserted_phrase():
+    html = tags.render_diff(word_diff("Crimea, Luhansk and Donetsk", "Crimea. Negotiations will start"))
+    assert html == "<del>Crimea, Luhansk and Donetsk</del> <ins>Crimea. Negotiations will start</ins>"
+    html = tags.render_diff(word_diff("It will be agreed.", "It will start."))
+    assert "</del> <ins>" in html
+
+
+def test_inline_diff_does_not_mark_a_change_of_whitespace_alone():
+    assert tags.render_diff(word_diff("One.\n\nTwo.", "One. Two.")) == "One. Two."
+
+
+def test_diff_sides_show_the_old_text_with_deletions_and_the_new_with_insertions():
+    segments = word_diff("cap at <b>600,000</b> troops", "cap at 800,000 troops")
+    assert tags.render_diff_side(segments, "old") == "cap at <del>&lt;b&gt;600,000&lt;/b&gt;</del> troops"
+    assert tags.render_diff_side(segments, "new") == "cap at <ins>800,000</ins> troops"
+
+
 def test_shares_and_percentages():
     from decimal import Decimal
 

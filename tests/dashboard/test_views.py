@@ -450,13 +450,53 @@ def test_compare_follows_lineage_added_removed_changed_unchanged(client, draft, 
 
 
 def test_compare_picker_redirects_to_the_comparison(client, draft, revision):
-    response = client.get(
-        reverse("provisions:compare_picker"), {"a": draft.pk, "b": revision.pk, "as_of": "2025-11-25"}
-    )
+    today = datetime.date.today().isoformat()
+    response = client.get(reverse("provisions:compare_picker"), {"a": draft.pk, "b": revision.pk, "as_of": today})
     assert response.status_code == 302
-    assert response.url == reverse("provisions:version_compare", args=[draft.pk, revision.pk]) + "?as_of=2025-11-25"
+    assert response.url == reverse("provisions:version_compare", args=[draft.pk, revision.pk]) + f"?as_of={today}"
     picker = client.get(reverse("provisions:compare_picker"))
     assert picker.context["old"] == draft and picker.context["new"] == revision
+
+
+def test_compare_picker_with_the_newer_version_first_goes_to_the_comparison_from_the_older(client, draft, revision):
+    response = client.get(reverse("provisions:compare_picker"), {"a": revision.pk, "b": draft.pk})
+    assert response.url == reverse("provisions:version_compare", args=[draft.pk, revision.pk])
+
+
+def test_compare_picker_defaults_to_the_latest_version_and_the_one_it_revises(client, demo_data):
+    # The version in focus (the 28-point draft) revises nothing: the latest version that does
+    # is the E3 counter-proposal, which revises the draft.
+    picker = client.get(reverse("provisions:compare_picker"))
+    e3 = Version.objects.get(label="E3 counter-proposal")
+    assert (picker.context["old"].label, picker.context["new"].label) == ("28-point draft", "E3 counter-proposal")
+    assert e3.revises == picker.context["old"]
+    body = html(picker)
+    assert f'<option value="{picker.context["old"].pk}" selected>' in body
+    assert f'<option value="{e3.pk}" selected>' in body
+
+
+def test_compare_newer_first_redirects_to_the_comparison_from_the_older_version(client, draft, revision):
+    response = client.get(reverse("provisions:version_compare", args=[revision.pk, draft.pk]))
+    assert response.status_code == 302
+    assert response.url == reverse("provisions:version_compare", args=[draft.pk, revision.pk])
+    followed = client.get(response.url)
+    assert followed.context["old"] == draft and followed.context["new"] == revision
+    assert followed.context["comparison"].counts["changed"] == 2
+
+
+@pytest.mark.parametrize("newer_first", [False, True], ids=["older first", "newer first"])
+@pytest.mark.parametrize("newer", ["E3 counter-proposal", "Revised draft"])
+def test_dashboard_and_api_compare_give_the_same_counts_in_either_order(client, draft, revision, newer, newer_first):
+    other = Version.objects.get(label=newer)
+    a, b = (other, draft) if newer_first else (draft, other)
+    page = client.get(reverse("provisions:version_compare", args=[a.pk, b.pk]), follow=True)
+    api = client.get(f"/api/v1/versions/{a.pk}/compare/{b.pk}/").json()
+    assert page.context["comparison"].counts == api["counts"]
+    assert (page.context["old"].pk, page.context["new"].pk) == (api["old_version"]["id"], api["new_version"]["id"])
+    shown = html(page)
+    for kind, count in api["counts"].items():
+        if count:
+            assert f'href="#{kind}">{count} {kind}</a>' in shown
 
 
 def test_compare_as_of_a_date_uses_the_texts_of_that_date(client, draft, revision, editor):

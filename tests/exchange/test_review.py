@@ -1,6 +1,7 @@
 """The review page of an import: both versions side by side, accept, reject, re-point, in one transaction."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -50,7 +51,8 @@ def test_the_review_page_shows_both_versions_each_link_with_score_relation_reaso
     army = link(job, "4", "6")
     assert f'data-link="{army.pk}"' in page
     assert "renumbered 6 → 4" in page and "Reworded" in page
-    assert "<del>600,000</del>" in page and "<ins>800,000</ins>" in page
+    # The diff marks whole phrases: "be limited to 600,000" gave way to "remain at 800,000 …".
+    assert re.search(r"<del>[^<]*600,000[^<]*</del>", page) and re.search(r"<ins>[^<]*800,000[^<]*</ins>", page)
     assert "New points with no earlier point" in page and "10. " in page
     assert (
         "Review the links"
