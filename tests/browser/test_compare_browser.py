@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from provisions.models import Provision, Version
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 # Kept in the repository (unlike test-artifacts/screenshots/): what the pages look like.
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
