@@ -96,6 +96,8 @@ def overview(request: HttpRequest, record: Record) -> HttpResponse:
             previous=previous_version(record, version),
             claims=version_claims(record, version),
         )
+    else:
+        context["plans"] = record.plans()  # plans may be on record before any of their versions
     context.update(
         changes=describe_changes(record, record.changes(limit=8)),
         events=record.events()[:6],
