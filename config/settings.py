@@ -53,6 +53,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# Where the site is served, for addresses printed outside a request (create_editor's login link).
+SITE_URL = os.environ.get("SITE_URL", "").strip() or "http://127.0.0.1:8000"
 
 INSTALLED_APPS = [
     # Django

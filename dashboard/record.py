@@ -75,6 +75,11 @@ class Record:
                 self._versions = versions
         return self._versions
 
+    def plans(self) -> list[Plan]:
+        """Plans on record (now, or as of the moment), by name."""
+        plans = Plan.objects.all() if self.is_live else records.as_of(Plan, self.moment)
+        return sorted(plans, key=lambda plan: plan.name)
+
     def version(self, pk: int) -> Version:
         for version in self.versions():
             if version.pk == pk:

@@ -27,7 +27,7 @@ from provisions.selectors import compare_versions, in_date_order
 
 from .record import Record
 from .selectors.changes import describe_changes
-from .selectors.convergence import convergence_series, stances_across_versions
+from .selectors.convergence import acceptance_across_versions, convergence_series, stances_across_versions
 from .selectors.matrix import STANCE_LETTERS, stance_matrix
 from .selectors.parties import actor_groups, actor_profile, party_summaries
 from .selectors.points import (
@@ -98,6 +98,8 @@ def overview(request: HttpRequest, record: Record) -> HttpResponse:
             previous=previous_version(record, version),
             claims=version_claims(record, version),
         )
+    else:
+        context["plans"] = record.plans()  # plans may be on record before any of their versions
     context.update(
         changes=describe_changes(record, record.changes(limit=8)),
         events=record.events()[:6],
@@ -260,14 +262,25 @@ def timeline(request: HttpRequest, record: Record) -> HttpResponse:
     return render(request, "provisions/timeline.html", context)
 
 
+class ConvergenceForm(forms.Form):
+    """`?attributed=1`: count stances attributed to a party by others too, as on the points list."""
+
+    attributed = forms.BooleanField(required=False, label="Count attributed stances")
+
+
 @with_record
 def convergence(request: HttpRequest, record: Record) -> HttpResponse:
+    form = ConvergenceForm(request.GET)
+    form.is_valid()  # a checkbox: anything but a false value means "on"
+    attributed = bool(form.cleaned_data.get("attributed"))
     version = version_from_request(request, record)
-    context: dict[str, Any] = {"version": version, "versions": record.versions()}
+    context: dict[str, Any] = {"version": version, "versions": record.versions(), "attributed": attributed}
     if version is not None:
         points = record.points(version)
-        context["series"] = convergence_series(record, version, points)
-    context["across"] = stances_across_versions(record)
+        context["series"] = convergence_series(record, version, points, attributed=attributed)
+    current = record.positions(current=True)  # read once: both tables "from draft to draft" use them
+    context["acceptance"] = acceptance_across_versions(record, current, attributed=attributed)
+    context["across"] = stances_across_versions(record, positions=current)
     return render(request, "provisions/convergence.html", context)
 
 

@@ -5,9 +5,11 @@ ad hoc in a view.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, JSONField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import JSONObject
 
 from .models import Change
 
@@ -110,3 +112,54 @@ def created_with(model: type[models.Model], **fields) -> list[int]:
     """
     rows = model.history.filter(history_type="+", **fields).order_by("history_id")
     return list(dict.fromkeys(rows.values_list("id", flat=True)))
+
+
+def states_and_previous(history_ids: dict[str, list[int]], previous_of: dict[str, list[int]]) -> dict[str, Any]:
+    """What some recorded writes left, and what stood just before some of them, for any mix
+    of record types in one query (a UNION over the history tables).
+
+    `history_ids`: record type ("provisions.provision") -> history rows wanted;
+    `previous_of`: record type -> those of them whose previous state is wanted too.
+    Returns {"states": {(type, history_id): {attname: value, …}}, "previous": {(type, history_id):
+    the state before it, or None}}. Values are as the database's JSON gives them (dates as
+    ISO text): `field.to_python` reads them back.
+    """
+    from django.apps import apps
+
+    parts = []
+    for record_type, ids in history_ids.items():
+        history = apps.get_model(record_type).history
+        columns = {field.attname: F(field.attname) for field in history.model.tracked_fields}
+        before = history.filter(id=OuterRef("id"), history_id__lt=OuterRef("history_id")).order_by("-history_id")
+        previous_ids = (
+            history.filter(history_id__in=previous_of.get(record_type, []))
+            .annotate(previous_id=Subquery(before.values("history_id")[:1]))
+            .values("previous_id")
+        )
+        parts.append(
+            history.filter(Q(history_id__in=ids) | Q(history_id__in=previous_ids))
+            .order_by()
+            .annotate(
+                recorded_type=Value(record_type), recorded_state=JSONObject(**columns, history_id=F("history_id"))
+            )
+            .values_list("recorded_type", "recorded_state")
+        )
+    if not parts:
+        return {"states": {}, "previous": {}}
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for kind, state in rows:
+        state = state if isinstance(state, dict) else JSONField().from_db_value(state, None, None)
+        found[(kind, state["history_id"])] = state
+    previous: dict[tuple[str, int], dict[str, Any] | None] = {}
+    for record_type, ids in previous_of.items():
+        for history_id in ids:
+            state = found.get((record_type, history_id))
+            earlier = [
+                other
+                for (kind, other_id), other in found.items()
+                if kind == record_type and state and other["id"] == state["id"] and other_id < history_id
+            ]
+            previous[(record_type, history_id)] = max(earlier, key=lambda s: s["history_id"], default=None)
+    wanted = {(kind, hid) for kind, ids in history_ids.items() for hid in ids}
+    return {"states": {key: found[key] for key in wanted if key in found}, "previous": previous}

@@ -68,3 +68,46 @@ def test_the_editors_group_has_exactly_the_editorial_permissions():
     assert ("auth", "add_user") not in granted
     assert ("provisions", "change_provision") in granted
     assert ("history", "change_change") not in granted
+
+
+def _login_line(out: io.StringIO) -> str:
+    return next(line for line in out.getvalue().splitlines() if line.startswith("Log in at "))
+
+
+def test_create_editor_prints_the_default_login_address_when_told_nothing(settings):
+    settings.SITE_URL = "http://127.0.0.1:8000"
+    out = io.StringIO()
+    call_command("create_editor", "erin", "--generate-password", stdout=out)
+    assert _login_line(out).startswith("Log in at http://127.0.0.1:8000/admin/ ")
+
+
+def test_create_editor_prints_the_address_given_by_base_url():
+    out = io.StringIO()
+    call_command("create_editor", "frank", "--generate-password", "--base-url", "http://localhost:8765/", stdout=out)
+    assert _login_line(out).startswith("Log in at http://localhost:8765/admin/ ")
+
+
+def test_create_editor_prints_the_site_url_setting(settings):
+    settings.SITE_URL = "https://accord.example.org/tracker"
+    out = io.StringIO()
+    call_command("create_editor", "gina", "--generate-password", stdout=out)
+    assert _login_line(out).startswith("Log in at https://accord.example.org/tracker/admin/ ")
+
+
+def test_create_editor_refuses_a_base_url_that_is_not_an_address():
+    with pytest.raises(CommandError, match=r"--base-url .* is not a web address"):
+        call_command(
+            "create_editor", "hank", "--generate-password", "--base-url", "localhost:8000", stdout=io.StringIO()
+        )
+    assert not get_user_model().objects.filter(username="hank").exists()
+
+
+def test_site_url_setting_reads_the_environment_and_defaults_to_port_8000(monkeypatch):
+    import importlib
+
+    import config.settings
+
+    monkeypatch.setenv("SITE_URL", "http://10.0.0.5:9000")
+    assert importlib.reload(config.settings).SITE_URL == "http://10.0.0.5:9000"
+    monkeypatch.delenv("SITE_URL")
+    assert importlib.reload(config.settings).SITE_URL == "http://127.0.0.1:8000"

@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from actors.choices import Stance
 from dashboard.mapdata import DISPOSITION_CODES
 from dashboard.mapdata import territory_map as build_map
-from dashboard.selectors.convergence import ConvergenceSeries
+from dashboard.selectors.convergence import AcceptanceAcrossVersions, ConvergenceSeries
 from dashboard.selectors.matrix import STANCE_LETTERS
 from dashboard.selectors.territories import TerritoryRow
 from history.dating import describe
@@ -154,17 +154,27 @@ def cite(context: template.Context, source: Any) -> dict[str, Any]:
     return {"source": source, "request": context.get("request")}
 
 
+# Each chart is drawn twice: wide for a desktop, narrow for a phone (CSS shows one). A phone
+# shrinks a wide drawing to half size, and its labels with it; the narrow one keeps them legible.
+CHART_SIZES: dict[str, dict[str, Any]] = {
+    "wide": {"width": 640, "height": 300, "right": 150, "max_ticks": 6},
+    "narrow": {"width": 360, "height": 260, "right": 72, "max_ticks": 3},
+}
+
+
 @register.inclusion_tag("provisions/_convergence_chart.html")
-def convergence_chart(series: ConvergenceSeries, width: int = 640, height: int = 300) -> dict[str, Any]:
-    return chart_geometry(series, width, height)
+def convergence_chart(series: ConvergenceSeries, size: str = "wide") -> dict[str, Any]:
+    return {**chart_geometry(series, **CHART_SIZES[size]), "size": size}
 
 
-def chart_geometry(series: ConvergenceSeries, width: int, height: int) -> dict[str, Any]:
+def chart_geometry(
+    series: ConvergenceSeries, width: int, height: int, right: int = 150, max_ticks: int = 6
+) -> dict[str, Any]:
     """Coordinates of the convergence chart: one stepped line per party, one for all of them.
 
     x is proportional to the date (a single date sits in the middle); y is the share 0–100 %.
     """
-    left, right, top, bottom = 48, 150, 16, 36
+    left, top, bottom = 48, 16, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     steps = series.steps
     days = [step.day for step in steps]
@@ -220,7 +230,7 @@ def chart_geometry(series: ConvergenceSeries, width: int, height: int) -> dict[s
     }
     _spread_labels([*lines, everyone], min_gap=14, low=top, high=top + plot_h + bottom - 8)
     ticks = [{"y": y(v / 100), "label": f"{v}%"} for v in range(0, ceiling + 1, ceiling // 4)]
-    x_ticks = _date_ticks(days, x)
+    x_ticks = _date_ticks(days, x, max_ticks)
     return {
         "series": series,
         "width": width,
@@ -252,14 +262,89 @@ def _spread_labels(items: list[dict[str, Any]], min_gap: float, low: float, high
         following = item["label_y"]
 
 
-def _date_ticks(days: list[date], x: Any) -> list[dict[str, Any]]:
+def _date_ticks(days: list[date], x: Any, max_ticks: int = 6) -> list[dict[str, Any]]:
     if not days:
         return []
     unique = sorted(set(days))
-    if len(unique) > 6:
-        stride = -(-len(unique) // 6)
+    if len(unique) > max_ticks:
+        stride = -(-len(unique) // max_ticks)
         unique = [*unique[::stride][:-1], unique[-1]] if unique[::stride][-1] != unique[-1] else unique[::stride]
     return [{"x": x(day), "label": f"{day:%d %b}"} for day in unique]
+
+
+@register.inclusion_tag("provisions/_acceptance_chart.html")
+def acceptance_chart(across: AcceptanceAcrossVersions, size: str = "wide") -> dict[str, Any]:
+    return {**acceptance_geometry(across, **CHART_SIZES[size]), "size": size}
+
+
+def acceptance_geometry(
+    across: AcceptanceAcrossVersions, width: int, height: int, right: int = 150, max_ticks: int = 6
+) -> dict[str, Any]:
+    """Coordinates of the chart "from draft to draft": x = the versions in date order (numbered
+    as in the table), y = the share of each party's stances on a version that accept it.
+
+    A party's line joins the versions it took a stance on; where it took none there is no dot
+    (silence is not refusal). Lines that coincide are drawn a little apart, so none hides another.
+    """
+    del max_ticks  # every version gets its number: they are few, and the table names them
+    left, top, bottom = 48, 16, 36
+    plot_w, plot_h = width - left - right, height - top - bottom
+    count = len(across.rows)
+    step = plot_w / count if count else 0
+
+    def x(index: int) -> float:
+        return round(left + step * (index + 0.5), 1)
+
+    def y(value: float) -> float:
+        return round(top + plot_h * (1 - value), 1)
+
+    lines = []
+    middle = (len(across.parties) - 1) / 2
+    for index, party in enumerate(across.parties):
+        nudge = (index - middle) * 2.5  # coinciding lines side by side, ±5 units at most
+        dots = []
+        for position, row in enumerate(across.rows):
+            value = row.share(party.pk)
+            if value is None:
+                continue
+            dots.append(
+                {
+                    "x": x(position),
+                    "y": round(y(value) + nudge, 1),
+                    "value": value,
+                    "accepted": row.accepted.get(party.pk, 0),
+                    "counted": row.counted.get(party.pk, 0),
+                    "version": row.version,
+                }
+            )
+        path = " ".join(f"{'M' if i == 0 else 'L'}{d['x']},{d['y']}" for i, d in enumerate(dots))
+        lines.append(
+            {
+                "label": party.label,
+                "name": party.name,
+                "color": SERIES_COLORS[index % len(SERIES_COLORS)],
+                "dash": SERIES_DASHES[index % len(SERIES_DASHES)],
+                "path": path,
+                "dots": dots,
+                "last": dots[-1]["value"] if dots else None,
+                "end_y": dots[-1]["y"] if dots else y(0),
+            }
+        )
+    drawn = [line for line in lines if line["dots"]]
+    _spread_labels(drawn, min_gap=14, low=top, high=top + plot_h + bottom - 8)
+    return {
+        "across": across,
+        "width": width,
+        "height": height,
+        "left": left,
+        "plot_right": left + plot_w,
+        "top": top,
+        "plot_bottom": top + plot_h,
+        "label_x": left + plot_w + 8,
+        "lines": drawn,
+        "ticks": [{"y": y(v / 100), "label": f"{v}%"} for v in range(0, 101, 25)],
+        "x_ticks": [{"x": x(i), "label": str(i + 1), "version": row.version} for i, row in enumerate(across.rows)],
+    }
 
 
 @register.inclusion_tag("provisions/_territory_map.html", takes_context=True)
@@ -276,6 +361,16 @@ def topic_label(value: str) -> str:
 def step_share(step: Any, party: Any) -> dict[str, Any]:
     """`{% with share=step|step_share:party %}`: points a party supports at a step, and their share."""
     return {"count": step.supported.get(party.pk, 0), "share": step.share(party.pk)}
+
+
+@register.filter
+def acceptance_of(row: Any, party: Any) -> dict[str, Any]:
+    """`{% with share=row|acceptance_of:party %}`: a party's accepting stances on a version, of how many."""
+    return {
+        "accepted": row.accepted.get(party.pk, 0),
+        "counted": row.counted.get(party.pk, 0),
+        "share": row.share(party.pk),
+    }
 
 
 @register.simple_tag(takes_context=True)

@@ -18,3 +18,19 @@ window.addEventListener("afterprint", () => {
     delete details.dataset.openedForPrint;
   }
 });
+
+// A narrow screen shows the map at a legible scale in a box that scrolls sideways: open it
+// centred on the labelled territories rather than on its empty western edge.
+function centreMaps() {
+  for (const wrap of document.querySelectorAll(".map-wrap")) {
+    if (wrap.scrollWidth <= wrap.clientWidth) continue;
+    const boxes = [...wrap.querySelectorAll("text.map-label, text.map-code")].map((text) => text.getBoundingClientRect());
+    if (!boxes.length) continue;
+    const left = Math.min(...boxes.map((box) => box.left));
+    const right = Math.max(...boxes.map((box) => box.right));
+    const offset = wrap.getBoundingClientRect().left - wrap.scrollLeft;
+    wrap.scrollLeft = (left + right) / 2 - offset - wrap.clientWidth / 2;
+  }
+}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", centreMaps);
+else centreMaps();

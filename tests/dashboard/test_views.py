@@ -618,8 +618,8 @@ def test_timeline_shows_corrections_but_not_the_initial_recording(client, draft,
     assert not [e for e in client.get("/timeline/").context["entries"] if e.kind == "edit"]
     provision_update(provision=point(draft, "6"), status="agreed", user=editor)
     edits = [e for e in client.get("/timeline/").context["entries"] if e.kind == "edit"]
-    assert [e.title for e in edits] == ["Point 6: Ukrainian armed forces capped at 600,000"]
-    assert "status" in edits[0].body
+    assert [e.title for e in edits] == ["28-point draft · point 6: Ukrainian armed forces capped at 600,000"]
+    assert "status: " in edits[0].body and " → agreed" in edits[0].body
 
 
 def test_timeline_filters_by_party_including_the_people_who_speak_for_it(client, draft):
