@@ -15,6 +15,16 @@ DEMO = "demo_data"
 DEMO_FIXTURE = Path(__file__).parent / "fixtures" / "demo_record.json"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Production hashing is slow on purpose (~0.3 s a password); the suite logs in and creates
+    users hundreds of times, and what it tests does not depend on the hasher."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture
 def editor(db):
     return EditorFactory(username="editor")
