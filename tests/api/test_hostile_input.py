@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from actors.models import Account, Actor, Claim, Event, Position
@@ -324,3 +325,51 @@ def test_as_of_reads_survive_the_deletion_of_what_old_records_cited(client, cite
     assert "Gone oblast" in answers[f"/provisions/{point.pk}/"].content.decode()
     observations = answers[f"/api/v1/territories/{world['territory']}/"].json()["observations"]
     assert [o["source"] for o in observations] == [world["source"]]
+
+
+# --- Item 10: unknown API paths answer JSON 404; invalid tokens are throttled --------------
+
+UNKNOWN_PATHS = ["/api/v1/nothing/", "/api/v1/provisions/1/nothing/", "/api/v2/provisions/", "/api/", "/api"]
+
+
+@pytest.mark.parametrize("with_token", [True, False])
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete", "options"])
+def test_unknown_api_paths_answer_a_json_404_for_every_method(editor, method, with_token):
+    # CSRF enforced as in production: a token client sends no CSRF cookie.
+    client = APIClient(enforce_csrf_checks=True)
+    if with_token:
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=editor).key}")
+    for path in UNKNOWN_PATHS:
+        response = getattr(client, method)(path, {"name": "x"}, format="json")
+        assert response.status_code == 404, (path, response.status_code)
+        assert response["Content-Type"] == "application/json", path
+        assert "No such API endpoint" in response.json()["detail"], path
+
+
+def test_the_api_root_without_its_slash_still_redirects(client):
+    response = client.get("/api/v1")
+    assert response.status_code == 301 and response["Location"] == "/api/v1/"
+
+
+def test_requests_with_an_invalid_token_are_throttled_per_address(settings, db):
+    settings.API_ANON_RATE = "3/min"
+    guesser = APIClient(REMOTE_ADDR="203.0.113.7")
+    guesser.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    codes = [guesser.get("/api/v1/plans/").status_code for _ in range(5)]
+    assert codes == [401, 401, 401, 429, 429]
+    assert "invalid token" in guesser.get("/api/v1/plans/").json()["detail"]
+    # Another address is not affected, nor a write path with the same bad token from it.
+    other = APIClient(REMOTE_ADDR="203.0.113.8")
+    other.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert other.post("/api/v1/plans/", {"name": "P", "slug": "p"}, format="json").status_code == 401
+
+
+def test_the_invalid_token_throttle_reads_the_client_behind_the_trusted_proxy(settings, db):
+    settings.API_ANON_RATE = "2/min"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    codes = []
+    for client_address in ["198.51.100.1", "198.51.100.2", "198.51.100.3"]:
+        proxied = APIClient(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=client_address)
+        proxied.credentials(HTTP_AUTHORIZATION="Token wrong")
+        codes.append([proxied.get("/api/v1/plans/").status_code for _ in range(3)])
+    assert codes == [[401, 401, 429]] * 3
