@@ -17,6 +17,7 @@ from rest_framework import serializers
 
 from actors.choices import Stance
 from api.serializers import ID_RANGE, TIMESTAMPS, IdField, LoadedManyRelatedField, RecordedSerializer, ids_of
+from history.text import storable_text
 
 from ..choices import Disposition, LineageRelation, Topic
 from ..models import (
@@ -198,7 +199,10 @@ class PointTerritorySerializer(serializers.Serializer):
     name = serializers.CharField(source="territory.name", read_only=True, help_text="The territory's name.")
     disposition = serializers.ChoiceField(choices=Disposition.choices, help_text="What the point proposes for it.")
     note = serializers.CharField(
-        required=False, allow_blank=True, help_text="Which part of the territory, and on what terms."
+        required=False,
+        allow_blank=True,
+        validators=[storable_text],  # the model field's, declared by hand here
+        help_text="Which part of the territory, and on what terms.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

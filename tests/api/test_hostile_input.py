@@ -54,6 +54,15 @@ def test_the_admin_refuses_a_note_with_an_unstorable_character_naming_it(editor_
     assert not ControlObservation.objects.exists()
 
 
+def test_a_nested_note_with_an_unstorable_character_is_a_field_error(editor_api, demo_data):
+    point, territory = Provision.objects.first(), Territory.objects.first()
+    etag = editor_api.get(f"/api/v1/provisions/{point.pk}/").headers["ETag"]
+    body = {"territories": [{"id": territory.pk, "disposition": "demilitarized_zone", "note": "Bell\x07rings"}]}
+    response = editor_api.patch(f"/api/v1/provisions/{point.pk}/", body, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 400, response.content
+    assert "U+0007" in str(response.json()["territories"])
+
+
 def test_tab_newline_and_text_beyond_the_basic_plane_are_kept(editor_api):
     name = "Line one\n\tLine two\r\n🕊 Ж"
     response = editor_api.post("/api/v1/plans/", {"name": name, "slug": "plan"}, format="json")
