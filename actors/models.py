@@ -13,6 +13,7 @@ from history.clock import latest_today
 from history.dating import precision_error, precision_field
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
+from history.text import storable_text
 from provisions.models import Provision, Source, Version
 
 from .choices import ActorKind, Attribution, EventKind, Stance
@@ -28,11 +29,15 @@ class ActorQuerySet(HistoryRecordingQuerySet):
 class Actor(RecordedModel):
     """A state, a person, an organization or a bloc."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[storable_text])
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=ActorKind.choices)
-    short_code = models.CharField(max_length=8, blank=True, help_text="Short label for tables, e.g. US, RU, UA.")
-    role = models.CharField(max_length=200, blank=True, help_text="For a person: office or function.")
+    short_code = models.CharField(
+        max_length=8, blank=True, validators=[storable_text], help_text="Short label for tables, e.g. US, RU, UA."
+    )
+    role = models.CharField(
+        max_length=200, blank=True, validators=[storable_text], help_text="For a person: office or function."
+    )
     represents = models.ForeignKey(
         "self",
         null=True,
@@ -45,7 +50,7 @@ class Actor(RecordedModel):
         "principal party", default=False, help_text="Shown as a column of the stance matrix."
     )
     matrix_order = models.PositiveSmallIntegerField(default=0)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[storable_text])
 
     objects = ActorQuerySet.as_manager()
     history = HistoricalRecords()
@@ -100,7 +105,7 @@ class Position(RecordedModel):
         help_text="Leave empty for a stance on the version as a whole.",
     )
     stance = models.CharField(max_length=20, choices=Stance.choices)
-    summary = models.TextField()
+    summary = models.TextField(validators=[storable_text])
     taken_on = models.DateField(help_text="When the stance was taken (or first reported).")
     taken_on_precision = precision_field("taken_on")
     attribution = models.CharField(
@@ -112,6 +117,7 @@ class Position(RecordedModel):
     attributed_to = models.CharField(
         max_length=300,
         blank=True,
+        validators=[storable_text],
         help_text="Who reports it, e.g. “Ukrainian officials speaking to Axios”; "
         "for an attributed stance, who attributes it (required).",
     )
@@ -171,12 +177,12 @@ class EventQuerySet(HistoryRecordingQuerySet):
 class Event(RecordedModel):
     """A dated happening: a call, a meeting, a negotiation round, a statement."""
 
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[storable_text])
     occurred_on = models.DateField()
     date_precision = precision_field("occurred_on")
     kind = models.CharField(max_length=30, choices=EventKind.choices, default=EventKind.OTHER)
-    location = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True)
+    location = models.CharField(max_length=200, blank=True, validators=[storable_text])
+    description = models.TextField(blank=True, validators=[storable_text])
     version = models.ForeignKey(
         # PROTECT, not SET_NULL: clearing the link on delete would change events without a history row.
         Version,
@@ -209,7 +215,7 @@ class Event(RecordedModel):
 class Claim(RecordedModel):
     """A contested fact: what happened or who agreed, on which accounts differ."""
 
-    question = models.CharField(max_length=300)
+    question = models.CharField(max_length=300, validators=[storable_text])
     version = models.ForeignKey(Version, null=True, blank=True, on_delete=models.CASCADE, related_name="claims")
     provision = models.ForeignKey(Provision, null=True, blank=True, on_delete=models.CASCADE, related_name="claims")
     event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.CASCADE, related_name="claims")
@@ -229,7 +235,9 @@ class Account(RecordedModel):
     """One side's account of a claim, with its own source; accounts never overwrite each other."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="accounts")
-    claimant = models.CharField(max_length=300, help_text="Who gives this account, e.g. “US official (Axios)”.")
+    claimant = models.CharField(
+        max_length=300, validators=[storable_text], help_text="Who gives this account, e.g. “US official (Axios)”."
+    )
     actor = models.ForeignKey(
         Actor,
         null=True,
@@ -238,7 +246,7 @@ class Account(RecordedModel):
         related_name="accounts",
         help_text="Party they speak for.",
     )
-    says = models.TextField()
+    says = models.TextField(validators=[storable_text])
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="accounts")
     reported_on = models.DateField()
 

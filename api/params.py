@@ -41,13 +41,14 @@ def as_id(value: str | None) -> int | None:
     return int(value.strip())
 
 
-def parse_int(value: str | None, param: str, *, minimum: int = 0) -> int | None:
-    """A whole number (ASCII digits) of at least `minimum`; None when empty."""
+def parse_int(value: str | None, param: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    """A whole number (ASCII digits) from `minimum` to `maximum` (if given); None when empty."""
     if value is None or value.strip() == "":
         return None
     number = as_id(value)
-    if number is None or number < minimum:
-        raise BadParameter(param, f"“{value}” is not a valid {param}: expected a whole number from {minimum}.")
+    if number is None or number < minimum or (maximum is not None and number > maximum):
+        expected = f"from {minimum}" + (f" to {maximum}" if maximum is not None else "")
+        raise BadParameter(param, f"“{value}” is not a valid {param}: expected a whole number {expected}.")
     return number
 
 

@@ -12,10 +12,41 @@ from rest_framework.exceptions import PermissionDenied
 
 from history.writing import save_recorded
 
+from .params import as_id
+
+# The largest id a bigint column holds; ID_RANGE bounds a plain IntegerField that takes an id.
+MAX_ID = 2**63 - 1
+ID_RANGE = {"min_value": 1, "max_value": MAX_ID}
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A related record's id: a whole number from 1 to MAX_ID (JSON `3`, or `"3"` from a form).
+
+    DRF's field passes what it is given to the database: `1.5` reads as 1, `true` as 1,
+    `1e400` (infinity) or a 30-digit number fail in the database driver with a 500."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "not_an_id": "Ids are whole numbers from 1 to " + str(MAX_ID) + ", not {value}.",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str):
+            number = as_id(data)
+        elif isinstance(data, int) and not isinstance(data, bool):
+            number = data
+        else:
+            number = None
+        if number is None or not 1 <= number <= MAX_ID:
+            self.fail("not_an_id", value=str(data)[:40])
+        return super().to_internal_value(number)
+
 
 class RecordedSerializer(serializers.ModelSerializer):
     """Creates and updates through `save_recorded`: one transaction, `full_clean()`,
     many-to-many set in the same transaction, the request's user in history."""
+
+    serializer_related_field = IdField
 
     def _user(self) -> Any:
         request = self.context.get("request")
@@ -70,7 +101,7 @@ def ids_of(
 ) -> LoadedManyRelatedField:
     return LoadedManyRelatedField(
         loaded=loaded,
-        child_relation=serializers.PrimaryKeyRelatedField(queryset=model._default_manager.all()),
+        child_relation=IdField(queryset=model._default_manager.all()),
         required=required,
         allow_empty=not required,
         help_text=help_text,

@@ -292,11 +292,14 @@ else:
     ):
         raise ImproperlyConfigured(f"API_ANON_RATE must look like 120/min (per s, min, hour or day): {API_ANON_RATE!r}")
 API_MAX_PAGE_SIZE = 500
+# Largest JSON request body, and deepest nesting of arrays and objects in one (api/parsers.py).
+API_JSON_MAX_BYTES = 1024 * 1024
+API_JSON_MAX_DEPTH = 20
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first, so an anonymous write is told 401 (with WWW-Authenticate), not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
@@ -317,6 +320,12 @@ REST_FRAMEWORK = {
     # Field errors on list items are keyed by index (an int): render them as "0", as json does.
     "ORJSON_RENDERER_OPTIONS": (orjson.OPT_NON_STR_KEYS,),
     "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    # JSON bodies bounded in size and depth (API_JSON_MAX_BYTES, API_JSON_MAX_DEPTH below): a 400 that says so.
+    "DEFAULT_PARSER_CLASSES": [
+        "api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.StrictFormatNegotiation",
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",

@@ -40,13 +40,15 @@ class Record:
         return self.moment.date() if self.moment else None
 
     # Actors are read as they are now (names, who represents whom); as of a date,
-    # those not yet on record are left out.
+    # those not yet on record are left out, and those deleted since are as they last stood.
     def actors(self) -> dict[int, Actor]:
         if self._actors is None:
-            actors = Actor.objects.select_related("represents").in_bulk()
-            if not self.is_live:
-                existing = set(records.as_of(Actor, self.moment).values_list("id", flat=True))
-                actors = {pk: actor for pk, actor in actors.items() if pk in existing}
+            live = Actor.objects.select_related("represents")
+            if self.is_live:
+                actors = live.in_bulk()
+            else:
+                existing = records.as_of(Actor, self.moment).values_list("id", flat=True)
+                actors = records.live_or_last_known(Actor, existing, live)
             self._actors = actors
         return self._actors
 
@@ -64,7 +66,7 @@ class Record:
             else:
                 versions = versions_as_of(self.moment)
                 counts = Counter(records.as_of(Provision, self.moment).values_list("version_id", flat=True))
-                plans = Plan.objects.in_bulk({v.plan_id for v in versions})
+                plans = records.live_or_last_known(Plan, {v.plan_id for v in versions})
                 actors = self.actors()
                 by_id = {v.pk: v for v in versions}
                 for version in versions:
@@ -192,7 +194,7 @@ class Record:
             return claims
         claims = list(records.as_of(Claim, self.moment).filter(condition))
         accounts = list(records.as_of(Account, self.moment).filter(claim_id__in=[c.pk for c in claims]))
-        sources = Source.objects.in_bulk({a.source_id for a in accounts})
+        sources = records.live_or_last_known(Source, {a.source_id for a in accounts})
         actors = self.actors()
         by_claim: dict[int, list[Account]] = defaultdict(list)
         for account in sorted(accounts, key=lambda a: (a.reported_on, a.pk)):
@@ -215,7 +217,7 @@ class Record:
             rows = rows.filter(actor_id__in=list(actor_ids))
         accounts = list(rows)
         claims = {c.pk: c for c in records.as_of(Claim, self.moment).filter(id__in={a.claim_id for a in accounts})}
-        sources = Source.objects.in_bulk({a.source_id for a in accounts})
+        sources = records.live_or_last_known(Source, {a.source_id for a in accounts})
         actors = self.actors()
         kept = []
         for account in accounts:

@@ -75,8 +75,12 @@ def with_record(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-def _int_param(request: HttpRequest, name: str, minimum: int = 0) -> int | None:
-    return parse_int(request.GET.get(name), name, minimum=minimum)
+# Far beyond any record (a million pages of entries); a larger page number is a 400.
+MAX_TIMELINE_PAGE = 1_000_000
+
+
+def _int_param(request: HttpRequest, name: str, minimum: int = 0, maximum: int | None = None) -> int | None:
+    return parse_int(request.GET.get(name), name, minimum=minimum, maximum=maximum)
 
 
 def version_from_request(request: HttpRequest, record: Record) -> Any:
@@ -250,7 +254,8 @@ def _party(request: HttpRequest, record: Record) -> Actor | None:
 @with_record
 def timeline(request: HttpRequest, record: Record) -> HttpResponse:
     party = _party(request, record)
-    number = _int_param(request, "page", minimum=1)
+    # Bounded so that the entries to skip stay a number the database can count.
+    number = _int_param(request, "page", minimum=1, maximum=MAX_TIMELINE_PAGE)
     page = timeline_page(record, party=party, number=number or 1, size=TIMELINE_PAGE)
     context = {
         "entries": page.entries,

@@ -9,12 +9,14 @@ from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse as api_reverse
+
+from api.authentication import ThrottledTokenAuthentication
 
 from . import services
 from .choices import SnapshotStatus, SnapshotTrigger, SubscriptionStatus, WebhookEvent
@@ -89,7 +91,7 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     plus `X-Accord-Idempotency-Key` (the same on every retry of one change) and `X-Accord-Event`."""
 
     serializer_class = WebhookSubscriptionSerializer
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ThrottledTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated, EditorPermissions]
     filter_backends: list[Any] = []
     queryset = WebhookSubscription.objects.order_by("-created_at", "-id")
@@ -157,7 +159,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 )
 class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = SnapshotSerializer
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [ThrottledTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated, EditorPermissions]
     filter_backends: list[Any] = []
 

@@ -4,6 +4,7 @@
 ad hoc in a view.
 """
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -35,6 +36,25 @@ def as_of(model: type[models.Model], moment: datetime) -> models.QuerySet:
     rows = recorded.filter(~Exists(superseded)).as_instances()
     rows._as_of = moment
     return rows
+
+
+def live_or_last_known(
+    model: type[models.Model], ids: Iterable[int], queryset: models.QuerySet | None = None
+) -> dict[int, models.Model]:
+    """Records of `model` by id as they are now (from `queryset`, default all), and those
+    deleted since by their last recorded state.
+
+    "As of" reads attach related rows read live (an actor's name); a territory, actor or
+    source that an old record cited may have been deleted since, and is then shown as it
+    last stood. One query, two when some are gone.
+    """
+    wanted = set(ids)
+    found = (queryset if queryset is not None else model._default_manager.all()).in_bulk(wanted)
+    missing = wanted - found.keys()
+    if missing:
+        last_rows = model.history.filter(id__in=missing).order_by("id", "history_id")
+        found.update({row.id: row.instance for row in last_rows})  # the later row of an id wins
+    return found
 
 
 def history_of(instance: models.Model) -> models.QuerySet:

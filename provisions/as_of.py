@@ -3,7 +3,8 @@ dashboard and the API (stances and events: `actors.as_of`).
 
 Everything here reads history through `history.records`; each function runs a
 fixed number of queries whatever the amount of data. Related rows that are not
-themselves "as of" (an actor's name, a territory's name) are read as they are now.
+themselves "as of" (an actor's name, a territory's name) are read as they are now,
+or as they last stood if deleted since (`history.records.live_or_last_known`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from actors.as_of import positions_as_of
 from actors.models import Position
 from actors.stances import current_of
-from history.records import as_of, m2m_as_of
+from history.records import as_of, live_or_last_known, m2m_as_of
 
 from .models import ControlObservation, Provision, Source, TerritorialDisposition, Territory, Version
 
@@ -39,7 +40,7 @@ def provisions_as_of(
     ids = [p.pk for p in points]
 
     dispositions = list(as_of(TerritorialDisposition, moment).filter(provision_id__in=ids))
-    territories = Territory.objects.in_bulk({d.territory_id for d in dispositions})
+    territories = live_or_last_known(Territory, {d.territory_id for d in dispositions})
     by_point: dict[int, list[TerritorialDisposition]] = defaultdict(list)
     for item in sorted(dispositions, key=lambda d: territories[d.territory_id].name):
         item.territory = territories[item.territory_id]
@@ -51,7 +52,7 @@ def provisions_as_of(
         stances[position.provision_id].append(position)
 
     source_ids = m2m_as_of(Provision, "sources", points)
-    sources = Source.objects.in_bulk({pk for ids in source_ids.values() for pk in ids})
+    sources = live_or_last_known(Source, {pk for ids in source_ids.values() for pk in ids})
 
     for point in points:
         point.dispositions_list = by_point[point.pk]
@@ -64,7 +65,7 @@ def territories_as_of(moment: datetime) -> list[Territory]:
     """Territories as stored then, each with `.observations_list` (newest first)."""
     territories = sorted(as_of(Territory, moment), key=lambda t: t.name)
     observations = list(as_of(ControlObservation, moment))
-    sources = Source.objects.in_bulk({o.source_id for o in observations})
+    sources = live_or_last_known(Source, {o.source_id for o in observations})
     by_territory: dict[int, list[ControlObservation]] = defaultdict(list)
     for observation in sorted(observations, key=lambda o: (o.observed_on, o.pk), reverse=True):
         observation.source = sources[observation.source_id]

@@ -13,6 +13,7 @@ from history.clock import latest_today
 from history.dating import precision_error, precision_field
 from history.models import RecordedModel
 from history.querysets import HistoryRecordingQuerySet
+from history.text import storable_text
 
 from .choices import (
     Disposition,
@@ -32,17 +33,34 @@ UNREADABLE_NUMBER_KEY = point_sort_key("~")[:6]
 
 http_url = URLValidator(schemes=["http", "https"], message="Enter a web address starting with http:// or https://.")
 
+# Characters a web address never carries unencoded (RFC 3986): URLValidator lets `"<>` through
+# in the path, and such an address breaks out of an href attribute or a CSV cell elsewhere.
+_UNSAFE_IN_URL = frozenset('"<>\\^`{|}')
+
+
+def plain_url(value: str) -> None:
+    """Refuses a web address holding a character that must be percent-encoded, naming it."""
+    unsafe = sorted({c for c in value if c in _UNSAFE_IN_URL or c.isspace()})
+    if unsafe:
+        shown = " ".join(repr(c) if c.isspace() else c for c in unsafe)
+        raise ValidationError(
+            "A web address cannot contain %(chars)s: percent-encode it (e.g. %%22 for a quote).",
+            code="unsafe_url",
+            params={"chars": shown},
+        )
+
 
 class Source(RecordedModel):
     """A document a fact comes from: a news report, a statement, a post, a text."""
 
-    publisher = models.CharField(max_length=200)
-    title = models.CharField(max_length=500)
-    url = models.URLField("URL", max_length=1000, blank=True, validators=[http_url])
+    publisher = models.CharField(max_length=200, validators=[storable_text])
+    title = models.CharField(max_length=500, validators=[storable_text])
+    url = models.URLField("URL", max_length=1000, blank=True, validators=[http_url, plain_url, storable_text])
     url_missing_reason = models.CharField(
         "why there is no address",
         max_length=300,
         blank=True,
+        validators=[storable_text],
         help_text="Only where the source has no web address, e.g. “television broadcast, not online”.",
     )
     published_on = models.DateField(null=True, blank=True)
@@ -53,7 +71,7 @@ class Source(RecordedModel):
         default=False,
         help_text="Run by a government (TASS, RIA…): a source for that government's position, not for facts.",
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[storable_text])
 
     objects = HistoryRecordingQuerySet.as_manager()
     history = HistoricalRecords()
@@ -92,9 +110,9 @@ class Source(RecordedModel):
 class Plan(RecordedModel):
     """A peace plan; its texts over time are its versions."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[storable_text])
     slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[storable_text])
     proposed_by = models.ForeignKey(
         "actors.Actor", null=True, blank=True, on_delete=models.PROTECT, related_name="plans"
     )
@@ -137,7 +155,7 @@ class Version(RecordedModel):
     """One dated text of a plan: a draft, a revision, a leak, a counter-proposal."""
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
-    label = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, validators=[storable_text])
     dated = models.DateField(help_text="The date the text is from (or was first reported).")
     dated_precision = precision_field("dated")
     proposed_by = models.ForeignKey(
@@ -147,7 +165,7 @@ class Version(RecordedModel):
     text_basis = models.CharField(
         "how the text is known", max_length=30, choices=TextBasis.choices, default=TextBasis.REPORTED
     )
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, validators=[storable_text])
     revises = models.ForeignKey(
         "self",
         null=True,
@@ -258,11 +276,12 @@ class Provision(RecordedModel):
     """One point of a version, as printed."""
 
     version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="provisions")
-    number = models.CharField(max_length=20, help_text="As printed: 1, 2, 10a, 10.b …")
+    number = models.CharField(max_length=20, validators=[storable_text], help_text="As printed: 1, 2, 10a, 10.b …")
     sort_key = models.CharField(max_length=40, editable=False, db_index=True)
-    title = models.CharField(max_length=300)
+    title = models.CharField(max_length=300, validators=[storable_text])
     text = models.TextField(
         blank=True,
+        validators=[storable_text],
         help_text="The text as published, or its reported substance; empty only when the wording was not reported.",
     )
     text_basis = models.CharField(
@@ -272,7 +291,9 @@ class Provision(RecordedModel):
         blank=True,
         help_text="Leave empty when it is known as the version's text is. “Not reported”: the wording is unknown.",
     )
-    note = models.TextField(blank=True, help_text="Editorial commentary on the point; never inside the text.")
+    note = models.TextField(
+        blank=True, validators=[storable_text], help_text="Editorial commentary on the point; never inside the text."
+    )
     sources = models.ManyToManyField(
         Source, blank=True, related_name="provisions", help_text="Where the wording comes from, if not the version's."
     )
@@ -378,7 +399,7 @@ class Lineage(RecordedModel):
         help_text="Text similarity 0–1, where the link was proposed by the importer.",
     )
     confirmed = models.BooleanField(default=True, help_text="Unticked: proposed by the importer, not yet reviewed.")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[storable_text])
 
     objects = HistoryRecordingQuerySet.as_manager()
     history = HistoricalRecords()
@@ -424,11 +445,11 @@ class Lineage(RecordedModel):
 class Territory(RecordedModel):
     """An oblast, a region, a place or a facility that a plan names."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[storable_text])
     slug = models.SlugField(max_length=100, unique=True)
     kind = models.CharField(max_length=20, choices=TerritoryKind.choices, default=TerritoryKind.OBLAST)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="parts")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, validators=[storable_text])
 
     objects = HistoryRecordingQuerySet.as_manager()
     history = HistoricalRecords()
@@ -474,7 +495,7 @@ class ControlObservation(RecordedModel):
         "share held by Russia (%)", max_digits=5, decimal_places=2, null=True, blank=True, validators=share_validators
     )
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="control_observations")
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, validators=[storable_text])
 
     objects = HistoryRecordingQuerySet.as_manager()
     history = HistoricalRecords()
@@ -514,7 +535,9 @@ class TerritorialDisposition(RecordedModel):
     provision = models.ForeignKey(Provision, on_delete=models.CASCADE, related_name="dispositions")
     territory = models.ForeignKey(Territory, on_delete=models.PROTECT, related_name="dispositions")
     disposition = models.CharField(max_length=40, choices=Disposition.choices)
-    note = models.TextField(blank=True, help_text="Which part of the territory, and on what terms.")
+    note = models.TextField(
+        blank=True, validators=[storable_text], help_text="Which part of the territory, and on what terms."
+    )
 
     objects = HistoryRecordingQuerySet.as_manager()
     history = HistoricalRecords()

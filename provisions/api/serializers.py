@@ -16,7 +16,8 @@ from django.urls import NoReverseMatch, reverse
 from rest_framework import serializers
 
 from actors.choices import Stance
-from api.serializers import TIMESTAMPS, LoadedManyRelatedField, RecordedSerializer, ids_of
+from api.serializers import ID_RANGE, TIMESTAMPS, IdField, LoadedManyRelatedField, RecordedSerializer, ids_of
+from history.text import storable_text
 
 from ..choices import Disposition, LineageRelation, Topic
 from ..models import (
@@ -177,7 +178,7 @@ class EarlierPointSerializer(_LineageLinkSerializer):
     """A point this one derives from, with the lineage link's details."""
 
     other_point_attr = "derives_from_id"
-    id = serializers.IntegerField(source="derives_from_id", help_text="Id of the earlier point.")
+    id = serializers.IntegerField(source="derives_from_id", help_text="Id of the earlier point.", **ID_RANGE)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return _require(attrs, {"derives_from_id": "id"})
@@ -187,16 +188,21 @@ class LaterPointSerializer(_LineageLinkSerializer):
     """A point that derives from this one, with the lineage link's details."""
 
     other_point_attr = "provision_id"
-    id = serializers.IntegerField(source="provision_id", help_text="Id of the later point.")
+    id = serializers.IntegerField(source="provision_id", help_text="Id of the later point.", **ID_RANGE)
 
 
 class PointTerritorySerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="territory_id", help_text="Id of the territory (see /territories/).")
+    id = serializers.IntegerField(
+        source="territory_id", help_text="Id of the territory (see /territories/).", **ID_RANGE
+    )
     slug = serializers.CharField(source="territory.slug", read_only=True, help_text="The territory's short name.")
     name = serializers.CharField(source="territory.name", read_only=True, help_text="The territory's name.")
     disposition = serializers.ChoiceField(choices=Disposition.choices, help_text="What the point proposes for it.")
     note = serializers.CharField(
-        required=False, allow_blank=True, help_text="Which part of the territory, and on what terms."
+        required=False,
+        allow_blank=True,
+        validators=[storable_text],  # the model field's, declared by hand here
+        help_text="Which part of the territory, and on what terms.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -392,8 +398,9 @@ class ProvisionSerializer(RecordedSerializer):
 class ObservationSerializer(serializers.ModelSerializer):
     # Writable: on a territory write, an item with an id updates that observation.
     id = serializers.IntegerField(
-        required=False, help_text="Id of the observation; leave out on a write to add a new one."
+        required=False, help_text="Id of the observation; leave out on a write to add a new one.", **ID_RANGE
     )
+    serializer_related_field = IdField
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs.get("id") is None:

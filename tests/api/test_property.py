@@ -6,7 +6,13 @@ give a server error, and every response must be documented by the schema.
 Bounded (a few examples per operation and mode, derandomized) so it runs in
 seconds and fails the same way on every run. Operations are looped over here
 rather than through `schema.parametrize()`, whose pytest plugin does not run on
-this pytest version."""
+this pytest version.
+
+How many examples ran per operation and mode is printed (`-s`) and written to
+`test-artifacts/schemathesis.txt`, so a report can say what was exercised."""
+
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -25,6 +31,37 @@ pytestmark = pytest.mark.django_db
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 6
+REPORT = Path(__file__).resolve().parents[2] / "test-artifacts" / "schemathesis.txt"
+MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+
+
+def examples_table(counts: Counter, labels: list[str]) -> str:
+    """One line per operation: examples generated (and sent) in each mode, then the totals."""
+    width = max(len(label) for label in labels)
+    lines = [f"{'operation':<{width}}  {'positive':>8}  {'negative':>8}"]
+    for label in labels:
+        lines.append(f"{label:<{width}}  " + "  ".join(f"{counts[label, mode.value]:>8}" for mode in MODES))
+    totals = "  ".join(f"{sum(n for (_, m), n in counts.items() if m == mode.value):>8}" for mode in MODES)
+    lines.append(f"{f'total ({len(labels)} operations)':<{width}}  {totals}")
+    return "\n".join(lines) + "\n"
+
+
+def _examples(operation, mode: GenerationMode, headers: dict[str, str], counts: Counter):
+    """A bounded, derandomized hypothesis run of one operation in one mode, counting its examples."""
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case):
+        counts[operation.label, mode.value] += 1
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    return run
 
 
 def test_no_generated_request_gives_a_server_error(wsgi_schema, editor):
@@ -32,22 +69,17 @@ def test_no_generated_request_gives_a_server_error(wsgi_schema, editor):
     operations = [result.ok() for result in wsgi_schema.include(path_regex=OURS.pattern).get_all_operations()]
     assert len(operations) >= 50
     failures: list[str] = []
+    counts: Counter = Counter()
     for operation in operations:
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                derandomize=True,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case):
-                case.call_and_validate(headers=headers, checks=CHECKS)
-
+        for mode in MODES:
+            run = _examples(operation, mode, headers, counts)
             try:
                 run()
             except (Exception, BaseExceptionGroup) as error:  # report every operation's failure at once
                 failures.append(f"{operation.label} ({mode.value}): {error}")
+    table = examples_table(counts, [operation.label for operation in operations])
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(table)
+    print("\nschemathesis examples per operation\n" + table)
+    assert all(counts[operation.label, GenerationMode.POSITIVE.value] for operation in operations)
     assert not failures, "\n\n".join(failures)
