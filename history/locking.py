@@ -90,8 +90,11 @@ def retryable_reason(error: BaseException) -> str | None:
     return None
 
 
-def run_write(write: Callable[[], T], *, using: str = "default", attempts: int | None = None) -> T:
-    """Run `write` in one transaction that takes the change-log lock first.
+def run_write(
+    write: Callable[[], T], *, using: str = "default", attempts: int | None = None, lock_first: bool = True
+) -> T:
+    """Run `write` in one transaction that takes the change-log lock first (`lock_first=False`
+    for a write that appends its change-log rows last: `recording.change_log_appended_last`).
 
     On a deadlock or serialization failure the transaction is rolled back and `write`
     runs again from the start (it must read what it needs itself), up to `attempts`
@@ -104,7 +107,8 @@ def run_write(write: Callable[[], T], *, using: str = "default", attempts: int |
     for attempt in range(1, attempts + 1):
         try:
             with transaction.atomic(using=using):
-                lock_change_log(using)
+                if lock_first:
+                    lock_change_log(using)
                 return write()
         except DatabaseError as error:
             reason = retryable_reason(error)
