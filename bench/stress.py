@@ -433,7 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--writers", type=int, default=4, help=f"concurrent writers, 1–{MAX_WRITERS} (default 4)")
     parser.add_argument("--ops", type=int, default=30, help="operations per writer (default 30)")
-    parser.add_argument("--seconds", type=float, default=60, help="no new operation after this long (default 60)")
+    parser.add_argument("--seconds", type=float, default=45, help="no new operation after this long (default 45)")
     parser.add_argument("--server-workers", type=int, default=2, help="gunicorn worker processes (default 2)")
     args = parser.parse_args(argv)
     if not 1 <= args.writers <= MAX_WRITERS:

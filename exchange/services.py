@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from history.locking import WriteContention, run_write
+from history.locking import WriteContention, lock_change_log, run_write
 from history.models import Change, ChangeReason
 from history.recording import change_log_appended_last
 from history.records import history_row
@@ -235,6 +235,7 @@ def import_job_publish(*, job: ImportJob, user: Any = None) -> int:
     history row "Import reviewed and published" (by `user`), which is its
     `version.published` change. Returns the number of links confirmed here.
     """
+    lock_change_log()  # the one lock order (history/locking.py): before the job's row
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != JobStatus.IMPORTED:
         raise ValidationError(
