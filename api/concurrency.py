@@ -1,4 +1,5 @@
-"""ETags and conditional requests: `If-None-Match` gives 304, a stale `If-Match` gives 412.
+"""ETags and conditional requests: `If-None-Match` gives 304; a write (`PUT`, `PATCH`,
+`DELETE`) needs `If-Match` (428 without it) and a stale one gives 412.
 
 The ETag is a hash of the record's representation, so it changes whenever
 anything the client sees changes (a point's ETag moves when a stance on it
@@ -15,13 +16,46 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from rest_framework import status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from history.locking import WriteContention, run_write
+
 from .errors import PreconditionFailed
 from .params import as_id
+
+
+class PreconditionRequired(APIException):
+    """428 (RFC 6585): a write without `If-Match` could silently overwrite another editor's change."""
+
+    status_code = 428
+    default_detail = "Send If-Match with the record's ETag (read it with a GET of the record)."
+    default_code = "precondition_required"
+
+
+class WriteBusy(APIException):
+    """503: the write lost to concurrent writers on every retry; nothing was saved."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "write_contention"
+
+    def __init__(self, contention: WriteContention) -> None:
+        # DRF's exception handler turns `wait` into the Retry-After header.
+        self.wait = contention.retry_after
+        super().__init__(
+            f"Other writes kept colliding with this one ({contention.reason}, {contention.attempts} attempts); "
+            f"nothing was saved. Send it again in {contention.retry_after} s."
+        )
+
+
+def _written(write: Any) -> Any:
+    """`write()` through `run_write` (change-log lock first, retried on deadlock), a 503 if it keeps losing."""
+    try:
+        return run_write(write)
+    except WriteContention as contention:
+        raise WriteBusy(contention) from contention
 
 
 def etag_for(data: Any, *, host_dependent: Iterable[str] = ()) -> str:
@@ -82,26 +116,38 @@ class ConditionalModelMixin:
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(data, headers={"ETag": etag})
 
+    def _require_if_match(self, request: Request) -> None:
+        if request.headers.get("If-Match") is None:
+            raise PreconditionRequired(
+                f"{request.method} needs an If-Match header holding the record's current ETag, so that a "
+                "change someone made since you read it is not overwritten: GET "
+                f"{request.path} answers it in its ETag header; send it back as If-Match "
+                '(e.g. If-Match: "3f2a…"). A stale one gives 412.'
+            )
+
     def _locked_object(self, request: Request) -> Any:
-        # Lock the row first (PostgreSQL), then read it: another editor's write either
+        # Called inside `run_write`, after the change-log lock (the one lock order, see
+        # history/locking.py). Then this row, and only it: `of=self` and no ordering, so a
+        # point's lock never takes its version's row too. Another editor's write either
         # committed before (and the ETag check sees it) or waits until this one is done.
         pk = as_id(str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")))
         if pk is not None:
-            list(self.get_queryset().model._default_manager.select_for_update().filter(pk=pk).values_list("pk"))
+            model = self.get_queryset().model
+            list(model._default_manager.select_for_update(of=("self",)).filter(pk=pk).order_by().values_list("pk"))
         instance = self.get_object()
-        if_match = request.headers.get("If-Match")
-        if if_match is not None:
-            current = self.etag(self.get_serializer(instance).data)
-            if not _matches_strongly(if_match, current):
-                raise PreconditionFailed(
-                    f"The record changed since you read it (its ETag is now {current}): "
-                    "fetch it again and reapply your change."
-                )
+        current = self.etag(self.get_serializer(instance).data)
+        if not _matches_strongly(request.headers.get("If-Match", ""), current):
+            raise PreconditionFailed(
+                f"The record changed since you read it (its ETag is now {current}): "
+                "fetch it again and reapply your change."
+            )
         return instance
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
-        with transaction.atomic():
+        self._require_if_match(request)
+
+        def write() -> Any:
             instance = self._locked_object(request)
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
@@ -109,6 +155,9 @@ class ConditionalModelMixin:
             # no history row and no change-feed entry that changed nothing.
             if _changes_anything(instance, serializer.validated_data):
                 serializer.save()
+            return instance
+
+        instance = _written(write)
         fresh = self.get_queryset().get(pk=instance.pk)
         data = self.get_serializer(fresh).data
         return Response(data, headers={"ETag": self.etag(data)})
@@ -118,15 +167,19 @@ class ConditionalModelMixin:
         return self.update(request, *args, **kwargs)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with transaction.atomic():
-            instance = self._locked_object(request)
-            self.perform_destroy(instance)
+        self._require_if_match(request)
+        _written(lambda: self.perform_destroy(self._locked_object(request)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        instance = serializer.save()
+        serializer.is_valid(raise_exception=True)  # a 400 takes no lock
+
+        def write() -> Any:
+            serializer.instance = None  # a retry creates again (save() copies validated_data)
+            return serializer.save()
+
+        instance = _written(write)
         fresh = self.get_queryset().get(pk=instance.pk)
         data = self.get_serializer(fresh).data
         return Response(data, status=status.HTTP_201_CREATED, headers={"ETag": self.etag(data)})

@@ -21,7 +21,10 @@ _DESCRIPTIONS = {
     "404": "No such record or page.",
     "409": "Conflict: the record is still referenced, or a constraint refused the change.",
     "412": "Precondition failed: the `If-Match` ETag is stale (or weak); nothing was changed.",
+    "428": "Precondition required: send `If-Match` with the record's ETag (from a GET of it); nothing was changed.",
     "429": "Too many requests from an anonymous client; retry after the `Retry-After` seconds.",
+    "503": "Other writes kept colliding with this one (retried, then given up); nothing was saved: "
+    "send it again after the `Retry-After` seconds.",
 }
 
 
@@ -92,15 +95,19 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
             codes.append("404")
             etag_on = None
             if path in conditional and method in {"put", "patch", "delete"} and has_id:
-                codes.append("412")
+                codes += ["412", "428", "503"]
                 operation.setdefault("parameters", []).append(
                     _header(
                         "If-Match",
-                        "Write only if the record's ETag still matches (strong comparison: a weak "
-                        '`W/"…"` tag never matches), else 412.',
+                        "Required: the record's ETag, as a GET of it answered. The write happens only if it "
+                        'still matches (strong comparison: a weak `W/"…"` tag never matches), else 412; '
+                        "without it, 428.",
+                        required=True,
                     )
                 )
                 etag_on = "200"
+            if path in conditional and method == "post" and not has_id:
+                codes.append("503")
             if path in conditional and method == "get" and has_id and not path.endswith("/compare/{other_id}/"):
                 codes.append("304")
                 operation.setdefault("parameters", []).append(
@@ -156,5 +163,11 @@ def _document_csv(responses: dict[str, Any]) -> None:
             response.setdefault("headers", {}).update(_CSV_PAGE_HEADERS)
 
 
-def _header(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "header", "required": False, "description": description, "schema": {"type": "string"}}
+def _header(name: str, description: str, *, required: bool = False) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "header",
+        "required": required,
+        "description": description,
+        "schema": {"type": "string"},
+    }

@@ -245,6 +245,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "fail-stalled-jobs": {"task": "exchange.tasks.fail_stalled_jobs", "schedule": 300.0},
 }
 
+# Concurrent writes (history/locking.py): a write that loses a deadlock or a serialization
+# failure runs again, up to this many times, after a random pause of up to PAUSE * 2**attempt
+# seconds; then the API answers 503 with Retry-After.
+WRITE_RETRY_ATTEMPTS = 5
+WRITE_RETRY_PAUSE_SECONDS = 0.02
+WRITE_RETRY_AFTER_SECONDS = 1
+
 # Imports, webhooks and snapshots (exchange app).
 IMPORT_TASK_TIME_LIMIT = 600  # seconds; also the lease after which a crashed import may be taken over
 IMPORT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024

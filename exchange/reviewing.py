@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from history.locking import lock_change_log
 from history.writing import delete_recorded, save_recorded
 from provisions.diffing import word_diff
 from provisions.models import Lineage, Provision
@@ -92,6 +93,7 @@ def import_job_review(
     (nothing saved) for a link of another import, a point outside the revised version, or a job
     that is not awaiting review. Returns the counts accepted, rejected and re-pointed.
     """
+    lock_change_log()  # the one lock order (history/locking.py): before the job's row
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != JobStatus.IMPORTED or job.version_id is None:
         raise ValidationError(

@@ -22,7 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from history.locking import WriteContention, lock_change_log, run_write
 from history.models import Change, ChangeReason
+from history.recording import change_log_appended_last
 from history.records import history_row
 from history.writing import save_recorded
 from provisions import importing
@@ -171,24 +173,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
 
         proposal = importing.propose_lineage(draft.points, old, progress=on_compared)
         _set_progress(job_id, 90, "Creating the version and its points")
-        with transaction.atomic():
-            result = importing.create_imported_version(
-                plan=job.plan,
-                label=job.label,
-                dated=job.dated,
-                draft=draft,
-                proposal=proposal,
-                revises=job.revises,
-                text_basis=job.text_basis,
-                user=job.created_by,
-            )
-            job.version = result.version
-            job.report = result.report
-            job.status = JobStatus.IMPORTED
-            job.progress = 100
-            job.stage = "Imported: review the proposed links, then publish"
-            job.finished_at = timezone.now()
-            job.save(update_fields=["version", "report", "status", "progress", "stage", "finished_at"])
+        run_write(lambda: _create_imported(job, draft, proposal), lock_first=False)
     except ValidationError as error:
         _import_failed(job, one_line(error))
     except IntegrityError:
@@ -200,12 +185,38 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
             reason = "The database refused the new version: a conflicting record was written meanwhile."
         reason += " Nothing was created."
         _import_failed(job, reason)
+    except WriteContention:
+        _import_failed(job, "Other editors' writes kept colliding with the import; nothing was created. Run it again.")
     except SoftTimeLimitExceeded:
         _import_failed(job, "The import took longer than its time limit and was stopped; nothing was created.")
     except Exception as error:  # the editor must see a failure, never a job stuck "running"
         logger.exception("Import job %s failed", job_id)
         _import_failed(job, f"Unexpected error ({type(error).__name__}); nothing was created. Details are in the log.")
     return job
+
+
+def _create_imported(job: ImportJob, draft: importing.Draft, proposal: importing.LineageProposal) -> None:
+    """The import's write, after parsing and alignment: its change-log rows are appended
+    last, so the global change-log lock is held only from that append to the commit and
+    editors' writes meanwhile go ahead (`run_write` runs it again if it loses a deadlock)."""
+    with change_log_appended_last():
+        result = importing.create_imported_version(
+            plan=job.plan,
+            label=job.label,
+            dated=job.dated,
+            draft=draft,
+            proposal=proposal,
+            revises=job.revises,
+            text_basis=job.text_basis,
+            user=job.created_by,
+        )
+    job.version = result.version
+    job.report = result.report
+    job.status = JobStatus.IMPORTED
+    job.progress = 100
+    job.stage = "Imported: review the proposed links, then publish"
+    job.finished_at = timezone.now()
+    job.save(update_fields=["version", "report", "status", "progress", "stage", "finished_at"])
 
 
 def _import_failed(job: ImportJob, message: str) -> None:
@@ -224,6 +235,7 @@ def import_job_publish(*, job: ImportJob, user: Any = None) -> int:
     history row "Import reviewed and published" (by `user`), which is its
     `version.published` change. Returns the number of links confirmed here.
     """
+    lock_change_log()  # the one lock order (history/locking.py): before the job's row
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != JobStatus.IMPORTED:
         raise ValidationError(

@@ -1,6 +1,9 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.text import capfirst
@@ -8,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from .locking import lock_change_log
 from .models import Change
 from .records import m2m_of_history_rows, tracked_m2m_fields
 from .writing import m2m_references
@@ -29,6 +33,62 @@ class LabelledChangesHelper(HistoricalRecordContextHelper):
         if isinstance(value, list):  # a list of codes, such as a point's topics
             return ", ".join(str(labels.get(code, code)) for code in value)
         return labels.get(value, value)
+
+
+# The hidden field of a change form holding the record's `updated_at` as the editor saw it.
+SEEN_FIELD = "seen_updated_at"
+
+
+def _seen(value: Any) -> str:
+    return value.isoformat() if value is not None else ""
+
+
+def guarded_against_stale_saves(form_class: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """The form with a hidden `seen_updated_at`: saving a record someone else saved after
+    this form was opened is a form error (no silent overwrite). Checked under the row's
+    lock, after the change-log lock (the one lock order, history/locking.py), so two
+    saves at the same moment cannot both pass. A post without the field (a script) is not checked."""
+
+    class StaleSaveGuardForm(form_class):
+        seen_updated_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            if self.instance.pk is not None:
+                self.fields[SEEN_FIELD].initial = _seen(self.instance.updated_at)
+
+        def clean(self) -> dict[str, Any]:
+            cleaned = super().clean()
+            seen = (self.cleaned_data.get(SEEN_FIELD) or "").strip()
+            if self.instance.pk is None or not seen:
+                return cleaned
+            model = type(self.instance)
+            lock_change_log()
+            current = (
+                model._base_manager.select_for_update(of=("self",))
+                .filter(pk=self.instance.pk)
+                .order_by()
+                .values_list("updated_at", flat=True)
+                .first()
+            )
+            if current is not None and _seen(current) != seen:
+                last = (
+                    Change.objects.filter(record_type=model._meta.label_lower, object_id=self.instance.pk)
+                    .select_related("changed_by")
+                    .order_by("-id")
+                    .first()
+                )
+                who = f" by {last.changed_by}" if last is not None and last.changed_by is not None else ""
+                raise ValidationError(
+                    f"Someone else saved this {model._meta.verbose_name}{who} at {current:%Y-%m-%d %H:%M:%S} UTC, "
+                    "after you opened it; your changes were not saved. Open it again to see theirs, then make "
+                    "yours again.",
+                    code="stale",
+                )
+            return cleaned
+
+    StaleSaveGuardForm.__name__ = form_class.__name__
+    return StaleSaveGuardForm
 
 
 class RecordedAdmin(SimpleHistoryAdmin):
@@ -67,8 +127,14 @@ class RecordedAdmin(SimpleHistoryAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> type:
-        form_class = super().get_form(request, obj, change, **kwargs)
+        # The stale-save guard's hidden field is the form's own, not a model field.
+        fields = kwargs.pop("fields") if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
+        if fields is not None:
+            fields = [name for name in fields if name != SEEN_FIELD]
+        form_class = super().get_form(request, obj, change, fields=fields, **kwargs)
         historic = getattr(request, "_historic_m2m", None)
+        if obj is not None and historic is None:  # a change form, not a revert (which starts from the past)
+            form_class = guarded_against_stale_saves(form_class)
         if not historic:
             return form_class
 

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from .locking import lock_before_writing
+
 
 def derived_field_names(model: type[models.Model]) -> list[str]:
     """Fields the model computes on save (`RecordedModel.DERIVED_FIELDS`)."""
@@ -59,9 +61,10 @@ class HistoryRecordingQuerySet(models.QuerySet):
                     "load the rows and set plain values instead."
                 )
         with transaction.atomic(using=self.db):
-            # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of a join
-            # a filter may add; only the rows written need the lock.
-            objs = list(self.select_for_update(of=("self",)))
+            # The one lock order (history/locking.py): the change-log lock, then the rows
+            # by primary key, and only these rows (of=self), never those of a joined table.
+            lock_before_writing(self.db)
+            objs = list(self.select_for_update(of=("self",)).order_by("pk"))
             for obj in objs:
                 for name, value in kwargs.items():
                     setattr(obj, name, value)
@@ -90,8 +93,11 @@ class HistoryRecordingQuerySet(models.QuerySet):
         # that inner call from coming back here.
         plain = models.QuerySet(model=self.model, using=self.db)
         with transaction.atomic(using=self.db):
+            # Validation (a query or more per object) before the change-log lock, which
+            # then stays held until commit: other editors wait only for the write itself.
             validate_for_bulk(self.model, objs)
-            rows = plain.bulk_update(objs, fields, batch_size=batch_size)
+            lock_before_writing(self.db)
+            rows = plain.bulk_update(sorted(objs, key=lambda obj: obj.pk), fields, batch_size=batch_size)
             record_bulk(self.model, objs, action="updated", fields=changed)
         return rows
 
@@ -103,6 +109,7 @@ class HistoryRecordingQuerySet(models.QuerySet):
         objs = list(objs)
         with transaction.atomic(using=self.db):
             validate_for_bulk(self.model, objs)
+            lock_before_writing(self.db)
             created = super().bulk_create(objs, *args, **kwargs)
             record_bulk(self.model, created, action="created")
         return created

@@ -6,40 +6,27 @@ Single saves and deletes arrive through simple-history's
 `_add_changes`, the one place that appends to the change log.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.apps import apps
 from django.db import connections, models, transaction
-from django.db.models.signals import m2m_changed, pre_delete
+from django.db.models.signals import m2m_changed, pre_delete, pre_save
 from django.dispatch import Signal, receiver
 from simple_history.signals import post_create_historical_record
 from simple_history.utils import get_m2m_field_name
 
+from .locking import held_back_changes, lock_before_writing, lock_change_log
 from .models import Change, ChangeAction, RecordedModel
 from .records import m2m_history_model, tracked_m2m_fields
 from .writing import refuse_unrecorded_delete
 
 _ACTIONS = {"+": ChangeAction.CREATED, "~": ChangeAction.UPDATED, "-": ChangeAction.DELETED}
-# Any constant will do: every writer of the change log takes this lock.
-_CHANGE_LOG_LOCK = 7_401_202_511
 
 # Sent with the new `Change` rows (ids set) while the writer's transaction is still
 # open; receivers that act on committed data defer with transaction.on_commit.
 changes_recorded = Signal()
-
-
-def _lock_change_log(using: str) -> None:
-    """Serialize writers until commit, so `Change.id` grows in commit order.
-
-    Without it two transactions could commit ids out of order and a feed reader
-    that already passed the higher id would never see the lower one.
-    SQLite serializes writers by itself.
-    """
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHANGE_LOG_LOCK])
 
 
 # Bookkeeping, not content: never listed as a changed field.
@@ -64,10 +51,41 @@ def _changed_fields(history_row: models.Model) -> list[str]:
 
 
 def _add_changes(using: str, rows: Sequence[Change]) -> None:
+    """Append to the change log under its lock, held until commit (so `Change.id` grows in
+    commit order: a feed reader past a higher id never misses a lower one); inside
+    `change_log_appended_last`, keep the rows for its end instead."""
+    held_back = held_back_changes(using)
+    if held_back is not None:
+        held_back.extend(rows)
+        return
     with transaction.atomic(using=using):
-        _lock_change_log(using)
+        lock_change_log(using)
         Change.objects.using(using).bulk_create(rows)
     changes_recorded.send(sender=Change, changes=rows, using=using)
+
+
+@contextmanager
+def change_log_appended_last(using: str = "default") -> Iterator[None]:
+    """Write records inside; their change-log rows are appended when the block ends.
+
+    For long writes (an import of hundreds of points): they take the change-log lock
+    only for the append at their end, not for everything they write before it, so
+    editors' writes meanwhile go ahead. Use it as the last step of a transaction, with
+    nothing slow after it (the lock is held until commit). Not nestable.
+    """
+    connection = connections[using]
+    if held_back_changes(using) is not None:
+        raise RuntimeError("change_log_appended_last() is already active on this connection.")
+    held_back: list[Change] = []
+    connection._held_back_changes = held_back
+    try:
+        with transaction.atomic(using=using):
+            yield
+            connection._held_back_changes = None
+            if held_back:
+                _add_changes(using, held_back)
+    finally:
+        connection._held_back_changes = None
 
 
 @receiver(post_create_historical_record)
@@ -155,15 +173,25 @@ def _refuse_unrecorded_cascades(sender: Any, instance: models.Model, **kwargs: A
     refuse_unrecorded_delete(instance)
 
 
+def _lock_before_writing(sender: Any, using: str | None = None, action: str = "pre_", **kwargs: Any) -> None:
+    """Before the first row a transaction writes: the change-log lock (the one lock order,
+    see `locking.py`). Not inside `change_log_appended_last`, which takes it at its end."""
+    if action.startswith("pre_"):
+        lock_before_writing(using or "default")
+
+
 def connect_guards() -> None:
     """Guard every editorial model against writes history would miss (called once, from
     HistoryConfig.ready, when every model is loaded)."""
     for model in apps.get_models():
         if not issubclass(model, RecordedModel):
             continue
+        pre_save.connect(_lock_before_writing, sender=model, dispatch_uid=f"lock-save-{model._meta.label}")
+        pre_delete.connect(_lock_before_writing, sender=model, dispatch_uid=f"lock-delete-{model._meta.label}")
         pre_delete.connect(_refuse_unrecorded_cascades, sender=model, dispatch_uid=f"guard-delete-{model._meta.label}")
         for field in tracked_m2m_fields(model):
             through = field.remote_field.through
             m2m_changed.connect(
                 _refuse_reverse_m2m_writes, sender=through, dispatch_uid=f"guard-m2m-{through._meta.label}"
             )
+            m2m_changed.connect(_lock_before_writing, sender=through, dispatch_uid=f"lock-m2m-{through._meta.label}")

@@ -75,6 +75,38 @@ def test_a_stale_if_match_gets_412_and_changes_nothing(editor_api, world):
     assert third.status_code == 200
 
 
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_a_write_without_if_match_gets_428_saying_what_to_send_and_changes_nothing(editor, world, method):
+    blind = APIClient()  # no read first: a blind write
+    blind.force_authenticate(editor)
+    point = world.new_points[0]
+    url = f"/api/v1/provisions/{point.pk}/"
+    body = {**blind.get(url).json(), "title": "Blind write"}
+    changes = Change.objects.count()
+    response = getattr(blind, method)(url, body, format="json")
+    assert response.status_code == 428
+    detail = response.json()["detail"]
+    assert "If-Match" in detail and "ETag" in detail and f"GET {url}" in detail
+    point.refresh_from_db()
+    assert point.title != "Blind write"
+    assert Change.objects.count() == changes
+
+
+def test_every_write_operation_documents_428_and_a_required_if_match(api):
+    schema = api.get("/api/v1/schema/", {"format": "json"}).json()
+    writes = [
+        (path, method, operation)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if method in {"put", "patch", "delete"} and "{id}" in path and not path.startswith("/api/v1/webhooks/")
+    ]
+    assert len(writes) >= 24
+    for path, method, operation in writes:
+        assert "428" in operation["responses"], (path, method)
+        [if_match] = [p for p in operation["parameters"] if p["name"] == "If-Match"]
+        assert if_match["required"] is True, (path, method)
+
+
 def test_delete_with_a_current_if_match(editor_api, world):
     point = world.new_points[0]
     url = f"/api/v1/provisions/{point.pk}/"
