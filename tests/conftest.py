@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import copy
+import ipaddress
+import socket
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -122,3 +125,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return (_django_group(item), modules[item.nodeid.split("::")[0]], shared)
 
     items.sort(key=key)
+
+
+@pytest.fixture
+def no_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hermetic tests: a host name does not resolve (as on a machine without DNS) unless a test
+    gives it an answer; addresses and localhost resolve as usual, without any DNS query."""
+    real_getaddrinfo = socket.getaddrinfo
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        name = str(host).strip("[]")
+        try:
+            ipaddress.ip_address(name.split("%", 1)[0])
+        except ValueError:
+            if name.lower() != "localhost":
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
