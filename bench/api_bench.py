@@ -71,7 +71,8 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
 
 def get(port: int, path: str, connection: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
     conn = connection or http.client.HTTPConnection(HOST, port, timeout=30)
-    conn.request("GET", path, headers={"Accept": "application/json"})
+    accept = "text/csv" if "format=csv" in path else "application/json"
+    conn.request("GET", path, headers={"Accept": accept})
     response = conn.getresponse()
     body = response.read()
     if connection is None:
