@@ -117,7 +117,7 @@ def parties_on_some_points(db):
     and the EU with none) and an outside actor whose one stance is on the last point."""
     version = VersionFactory(label="28-point draft")
     points = [ProvisionFactory(version=version, number=str(n), title=f"Point {n}") for n in range(1, 7)]
-    us, ua, ru, eu = (
+    us, ua, _russia, _eu = (
         ActorFactory(name=name, slug=slug, short_code=code, is_principal=True, matrix_order=order)
         for order, (name, slug, code) in enumerate(
             [
@@ -134,13 +134,13 @@ def parties_on_some_points(db):
     for point in points[1:5]:
         PositionFactory(actor=ua, provision=point, stance=Stance.OPPOSES)
     PositionFactory(actor=turkey, provision=points[5], stance=Stance.CONDITIONAL)
-    return version, points
+    return version
 
 
 def test_provisions_csv_pages_share_one_header_with_every_principal_party_then_other_actors(
     api, parties_on_some_points
 ):
-    version, points = parties_on_some_points
+    version = parties_on_some_points
     pages = [
         api.get("/api/v1/provisions/", {"format": "csv", "version": version.pk, "page_size": 2, "page": n})
         for n in (1, 2, 3)
@@ -157,14 +157,14 @@ def test_provisions_csv_pages_share_one_header_with_every_principal_party_then_o
 
 
 def test_an_actor_with_stances_only_outside_the_filter_gets_no_column(api, parties_on_some_points):
-    version, points = parties_on_some_points
+    version = parties_on_some_points
     response = api.get("/api/v1/provisions/", {"format": "csv", "number": "1", "version": version.pk})
     stance_columns = [name for name in csv_header(response) if name.startswith("stance.")]
     assert stance_columns == ["stance.US", "stance.UA", "stance.RU", "stance.EU"]
 
 
 def test_the_csv_file_name_names_the_filter_and_the_page(api, parties_on_some_points):
-    version, points = parties_on_some_points
+    version = parties_on_some_points
     response = api.get(
         "/api/v1/provisions/",
         {"format": "csv", "version": version.pk, "actor": "ukraine", "page_size": 1, "page": 2},
@@ -191,7 +191,7 @@ def test_every_csv_list_has_the_same_columns_on_every_page(api, world, resource)
 
 
 def test_the_csv_of_today_reads_the_same_live_and_from_history(api, parties_on_some_points):
-    version, points = parties_on_some_points
+    version = parties_on_some_points
     params = {"format": "csv", "version": version.pk, "page_size": 4}
     live = api.get("/api/v1/provisions/", params)
     from_history = api.get("/api/v1/provisions/", {**params, "as_of": timezone.localdate().isoformat()})
