@@ -31,6 +31,53 @@ def query_text(request: Any, name: str) -> str:
     return value
 
 
+FORMAT_PARAM = "format"
+AS_OF_PARAM = "as_of"  # (api.as_of imports this module: the name is repeated, not imported)
+LIST_ACTIONS = frozenset({"list"})
+
+
+def accepted_parameters(view: Any) -> set[str]:
+    """The query parameters `view` answers to for its current action: `format` always, `as_of`
+    where the view reads history; on a list, its filterset's fields, `search` and `ordering`
+    where it has fields for them, the paginator's parameters; and any it documents itself
+    (`extra_query_parameters`). The schema documents the same ones."""
+    accepted = {FORMAT_PARAM, *getattr(view, "extra_query_parameters", ())}
+    if hasattr(view, "list_as_of"):
+        accepted.add(AS_OF_PARAM)
+    if getattr(view, "action", "list") in LIST_ACTIONS:
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None:
+            accepted.update(filterset_class.base_filters)
+        if getattr(view, "search_fields", None):
+            accepted.add(SEARCH_PARAM)
+        if getattr(view, "ordering_fields", None):
+            accepted.add(ORDERING_PARAM)
+        paginator = getattr(view, "paginator", None)
+        for name in ("page_query_param", "page_size_query_param"):
+            if getattr(paginator, name, None):
+                accepted.add(getattr(paginator, name))
+    return accepted
+
+
+def refuse_unknown_parameters(request: Any, accepted: set[str] | frozenset[str]) -> None:
+    """A 400 naming each query parameter not in `accepted` and listing the valid ones: a
+    misspelt filter (`is_principl=true`) must not silently return everything."""
+    unknown = [name for name in request.query_params if name not in accepted]
+    if unknown:
+        valid = ", ".join(sorted(accepted))
+        raise ValidationError({name: [f"Unknown parameter “{name}”: this endpoint takes {valid}."] for name in unknown})
+
+
+class StrictQueryParameters(BaseFilterBackend):
+    """First of every view's filter backends: refuses unknown query parameters
+    (`accepted_parameters`). Views without filter backends call
+    `refuse_unknown_parameters` themselves."""
+
+    def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
+        refuse_unknown_parameters(request, accepted_parameters(view))
+        return queryset
+
+
 class TextSearchFilter(BaseFilterBackend):
     """`?search=` over the view's `search_fields`.
 

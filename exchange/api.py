@@ -16,6 +16,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse as api_reverse
 
+from api.filtering import StrictQueryParameters
+
 from . import services
 from .choices import SnapshotStatus, SnapshotTrigger, SubscriptionStatus, WebhookEvent
 from .models import Snapshot, WebhookSubscription
@@ -91,7 +93,8 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     serializer_class = WebhookSubscriptionSerializer
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated, EditorPermissions]
-    filter_backends: list[Any] = []
+    # Only the refusal of unknown query parameters: these lists take none of their own.
+    filter_backends: list[Any] = [StrictQueryParameters]
     queryset = WebhookSubscription.objects.order_by("-created_at", "-id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -159,7 +162,8 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = SnapshotSerializer
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated, EditorPermissions]
-    filter_backends: list[Any] = []
+    # Only the refusal of unknown query parameters: these lists take none of their own.
+    filter_backends: list[Any] = [StrictQueryParameters]
 
     def get_queryset(self) -> QuerySet:
         return Snapshot.objects.order_by("-created_at", "-id")

@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from api.filtering import query_text
+from api.filtering import query_text, refuse_unknown_parameters
 from api.params import as_id
 
 from ..feed import data_fields, feed_entries, recorded_models
@@ -23,6 +23,7 @@ from ..records import changes_after
 from .serializers import ChangePageSerializer
 
 DEFAULT_PAGE_SIZE = 100
+FEED_PARAMETERS = frozenset({"after", "page_size", "record_type", "format"})
 ENTRY_COLUMNS = ("id", "record_type", "record_id", "action", "changed_at", "changed_fields")
 
 
@@ -86,6 +87,7 @@ class ChangeFeedView(GenericAPIView):
         responses=ChangePageSerializer,
     )
     def get(self, request: Request) -> Response:
+        refuse_unknown_parameters(request, FEED_PARAMETERS)
         cursor = parse_cursor(query_text(request, "after"))
         size = parse_page_size(query_text(request, "page_size"))
         types = parse_record_types(query_text(request, "record_type"))

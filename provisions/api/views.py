@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from actors.models import Actor, Position
 from api.as_of import AS_OF_PARAM, AsOfMixin
+from api.filtering import FORMAT_PARAM, refuse_unknown_parameters
 from api.params import as_id, resolve_id_or_slug
 from api.renderers import wants_csv
 from api.views import RecordViewSet, documented
@@ -95,6 +96,7 @@ class VersionViewSet(RecordViewSet):
         pagination_class=None,
     )
     def compare(self, request: Request, pk: str | None = None, other_id: str | None = None) -> Response:
+        refuse_unknown_parameters(request, {FORMAT_PARAM})
         version = self.get_object()
         other_pk = as_id(other_id)
         if other_pk is None:
