@@ -43,6 +43,8 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _cell(value: Any) -> Any:
+    if type(value) is str:  # the common case first
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -143,6 +145,8 @@ def _filter_values(request: Any, view: Any) -> dict[str, Any]:
     filterset_class = getattr(view, "filterset_class", None)
     if filterset_class is None or request is None:
         return {}
+    if not any(name in filterset_class.base_filters for name in request.query_params):
+        return {}  # nothing to resolve: spare validating a filterset
     filterset = filterset_class(request.query_params, queryset=filterset_class._meta.model._default_manager.none())
     return filterset.form.cleaned_data if filterset.is_valid() else {}
 

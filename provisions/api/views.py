@@ -262,7 +262,20 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
     }
 
     def get_queryset(self) -> QuerySet:
+        if self._csv_list:
+            return Provision.objects.in_order()  # the CSV reads its own columns (`exports`)
         return api_provisions()
+
+    @property
+    def _csv_list(self) -> bool:
+        """The live list in CSV (not as of a date): rows read as values, without the serializer."""
+        request = getattr(self, "request", None)
+        return (
+            request is not None
+            and getattr(self, "action", None) == "list"
+            and wants_csv(request)
+            and AS_OF_PARAM not in request.query_params
+        )
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], Provision | list):
@@ -310,14 +323,14 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
             point.derived_into_list = forward[point.pk]
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not wants_csv(request) or AS_OF_PARAM in request.query_params:
+        if not self._csv_list:
             return super().list(request, *args, **kwargs)
         # CSV: rows read as values, without the serializer (`exports`), same columns.
-        points = self.filter_queryset(Provision.objects.in_order())
-        self._csv_stance_columns = exports.stance_columns_of_query(points)
+        points = self.filter_queryset(self.get_queryset())
+        self._csv_stance_columns, labels = exports.stance_columns_of_query(points)
         page = self.paginate_queryset(points.values(*exports.POINT_VALUES))
         self._csv_rows_built = True
-        return self.get_paginated_response(exports.point_rows(list(page), point_url_around_id(request)))
+        return self.get_paginated_response(exports.point_rows(list(page), point_url_around_id(request), labels))
 
     def paginate_queryset(self, queryset: Any) -> Any:
         if isinstance(queryset, list) and wants_csv(self.request):
