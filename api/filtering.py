@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
 from .params import resolve_id_or_slug
+from .search_syntax import Term, parse
 
 SEARCH_PARAM = "search"
 ORDERING_PARAM = "ordering"
@@ -78,31 +79,43 @@ class StrictQueryParameters(BaseFilterBackend):
         return queryset
 
 
-class TextSearchFilter(BaseFilterBackend):
-    """`?search=` over the view's `search_fields`.
+SEARCH_SYNTAX = (
+    'Web-search syntax, the same on PostgreSQL and SQLite: every word must appear; "quoted words" '
+    'as a phrase; `or` between terms for either; `-word` or `-"a phrase"` to exclude. '
+)
 
-    PostgreSQL: full-text search (English stemming, web-search syntax: quotes,
-    `or`, `-word`). Other databases: every word must appear in one of the fields.
-    """
+
+class TextSearchFilter(BaseFilterBackend):
+    """`?search=` over the view's `search_fields`, in web-search syntax (`api.search_syntax`).
+
+    PostgreSQL: full-text search (English stemming). Other databases: each term a
+    case-insensitive substring of one of the fields, combined as the query says. A view
+    with its own search rule (the points: `provisions.points.PointFilter`) defines
+    `search_queryset(queryset, text)`."""
 
     def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
         fields = getattr(view, "search_fields", None)
         text = query_text(request, SEARCH_PARAM)
         if not fields or not text:
             return queryset
+        own_rule = getattr(view, "search_queryset", None)
+        if own_rule is not None:
+            return own_rule(queryset, text)
         return search_queryset(queryset, fields, text)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         fields = getattr(view, "search_fields", None)
         if not fields:
             return []
+        described = getattr(view, "search_description", None) or f"Search in {', '.join(fields)}"
         return [
             {
                 "name": SEARCH_PARAM,
                 "required": False,
                 "in": "query",
-                "description": f"Full-text search in {', '.join(fields)} (PostgreSQL: English stemming, "
-                '"quoted phrases", `or`, `-excluded`; SQLite: every word must appear).',
+                "description": f"{described}. {SEARCH_SYNTAX}PostgreSQL stems English words (`guarantee` "
+                "finds `guarantees`) and ignores common words (`the`, `of`); SQLite matches parts of words. "
+                "A query with no word in it matches nothing.",
                 "schema": {"type": "string"},
             }
         ]
@@ -115,14 +128,22 @@ def search_queryset(queryset: QuerySet, fields: list[str] | tuple[str, ...], tex
         vector = SearchVector(*fields, config="english")
         query = SearchQuery(text, search_type="websearch", config="english")
         return queryset.annotate(api_search=vector).filter(api_search=query)
-    words = text.split()
-    return queryset.filter(reduce(and_, (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in words)))
+    alternatives = [
+        reduce(and_, (_contains_term(term, fields) for term in terms)) for terms in parse(text).alternatives
+    ]
+    return queryset.filter(reduce(or_, alternatives)) if alternatives else queryset.none()
+
+
+def _contains_term(term: Term, fields: list[str] | tuple[str, ...]) -> Q:
+    phrase = " ".join(term.words)
+    found = reduce(or_, (Q(**{f"{name}__icontains": phrase}) for name in fields))
+    return ~found if term.excluded else found
 
 
 def matches_text(obj: Model, fields: list[str] | tuple[str, ...], text: str) -> bool:
-    """The SQLite rule in Python, for lists built from history ("as of" lists)."""
-    haystack = " ".join(str(getattr(obj, name, "") or "") for name in fields).lower()
-    return all(word.lower() in haystack for word in text.split())
+    """The search over a record in memory (lists read from history, "as of" a date): the same
+    syntax, each term a case-insensitive part of a field's words (no stemming)."""
+    return parse(text).matches((str(getattr(obj, name, "") or "") for name in fields), stemmed=False)
 
 
 def _value_at(obj: Any, path: str) -> Any:

@@ -28,6 +28,7 @@ from history.records import as_of
 
 from ..as_of import provisions_as_of, territories_as_of
 from ..models import ControlObservation, Lineage, Plan, Provision, Source, TerritorialDisposition, Territory, Version
+from ..points import PointFilter
 from ..selectors import compare_versions
 from . import exports
 from .filters import ProvisionFilter, SourceFilter, TerritoryFilter, VersionFilter
@@ -252,7 +253,8 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
     # `url` is absolute (built from the request's host) and derived from the id alone.
     etag_host_dependent_fields = ("url",)
     filterset_class = ProvisionFilter
-    search_fields = ("title", "text")
+    search_fields = ("number", "title", "text")
+    search_description = "Search in the point's number, title and text (the same rule as `q`)"
     ordering_fields = {
         "id": ("id",),
         "number": ("version__dated", "version_id", "sort_key"),
@@ -321,6 +323,10 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
             point.plan_pk = version.plan_id if version is not None else None
             point.derives_from_list = back[point.pk]
             point.derived_into_list = forward[point.pk]
+
+    def search_queryset(self, queryset: QuerySet, text: str) -> QuerySet:
+        """`search` is the points' one text rule, the same as `q` (`PointFilter`)."""
+        return PointFilter(text=text).apply(queryset)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         if not self._csv_list:
