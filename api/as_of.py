@@ -25,8 +25,8 @@ from .params import BadParameter, as_id, parse_as_of
 AS_OF_PARAM = "as_of"
 AS_OF_DESCRIPTION = (
     "Read the record as it stood at the end of this day (UTC), from history: YYYY-MM-DD, not in the future. "
-    "Combines with the filters, `ordering` and `search` (with `as_of`, `search` matches every word, "
-    "case-insensitive, without stemming)."
+    "Combines with the filters, `ordering` and `search` (with `as_of`, `search` takes the same syntax, its terms "
+    "matched case-insensitively as parts of words, without stemming)."
 )
 
 
