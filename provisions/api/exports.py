@@ -92,10 +92,14 @@ def point_rows(
     ids = [point["id"] for point in points]
     derives_from: dict[int, list[int]] = defaultdict(list)
     derived_into: dict[int, list[int]] = defaultdict(list)
-    links = Lineage.objects.filter(Q(provision_id__in=ids) | Q(derives_from_id__in=ids))
-    for later, earlier in sorted(links.values_list("provision_id", "derives_from_id")):
+    links = list(
+        Lineage.objects.filter(Q(provision_id__in=ids) | Q(derives_from_id__in=ids)).values_list(
+            "provision_id", "derives_from_id"
+        )
+    )
+    for later, earlier in sorted(links):
         derived_into[earlier].append(later)
-    for later, earlier in sorted(links.values_list("provision_id", "derives_from_id"), key=lambda link: link[1]):
+    for later, earlier in sorted(links, key=lambda link: link[1]):
         derives_from[later].append(earlier)
     territories: dict[int, list[str]] = defaultdict(list)
     for point_id, name, disposition in (
