@@ -208,3 +208,13 @@ def test_change_feed_csv_pages_of_different_record_types_share_one_header(api, w
     }
     assert len({tuple(header) for header in headers.values()}) == 1
     assert {"data.title", "data.stance", "data.name"} <= set(headers["actors.position"])
+
+
+def test_detail_and_compare_csv_files_are_named_after_the_records(api, world):
+    point = world.new_points[0]
+    detail = api.get(f"/api/v1/provisions/{point.pk}/", {"format": "csv"})
+    assert detail["Content-Disposition"] == f'attachment; filename="provisions-{point.pk}.csv"'
+    compare = api.get(f"/api/v1/versions/{world.old.pk}/compare/{world.new.pk}/", {"format": "csv"})
+    assert compare["Content-Disposition"] == (
+        f'attachment; filename="versions-{world.old.pk}-compare-{world.new.pk}.csv"'
+    )
