@@ -57,7 +57,8 @@ def stance_columns_of_query(points: QuerySet) -> tuple[list[str], dict[int, str]
     in one query, and the column of each of those actors by id. An actor has a current stance
     on a point exactly when it has any stance on it, so no "current" window over all
     positions is needed."""
-    on_a_point = Position.objects.filter(actor_id=OuterRef("pk"), provision_id__in=points.values("pk"))
+    # (Unordered: the page order means nothing inside the subquery.)
+    on_a_point = Position.objects.filter(actor_id=OuterRef("pk"), provision_id__in=points.order_by().values("pk"))
     actors = list(
         Actor.objects.filter(Q(is_principal=True) | Exists(on_a_point)).values_list(
             "id", "short_code", "slug", "is_principal", "matrix_order", "name"
