@@ -36,6 +36,10 @@ def recency(position: _Stance) -> tuple[Any, Any]:
     return (position.taken_on, position.pk)
 
 
+# `recency` as an SQL ordering, oldest first: the last row of each subject is its current stance.
+RECENCY_ORDER = ("taken_on", "id")
+
+
 def current_in_sql(queryset: QuerySet) -> QuerySet:
     """Rows of `queryset` that are each actor's current stance on their subject (`recency`, in SQL).
 
@@ -46,7 +50,7 @@ def current_in_sql(queryset: QuerySet) -> QuerySet:
         recency=Window(
             RowNumber(),
             partition_by=[F(name) for name in SUBJECT],
-            order_by=[F("taken_on").desc(), F("id").desc()],
+            order_by=[F(name).desc() for name in RECENCY_ORDER],
         )
     )
     return ranked.filter(recency=1)

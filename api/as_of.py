@@ -11,14 +11,22 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from .filtering import SEARCH_PARAM, matches_text, ordering_terms, query_text, sort_objects
+from .filtering import (
+    SEARCH_PARAM,
+    accepted_parameters,
+    matches_text,
+    ordering_terms,
+    query_text,
+    refuse_unknown_parameters,
+    sort_objects,
+)
 from .params import BadParameter, as_id, parse_as_of
 
 AS_OF_PARAM = "as_of"
 AS_OF_DESCRIPTION = (
     "Read the record as it stood at the end of this day (UTC), from history: YYYY-MM-DD, not in the future. "
-    "Combines with the filters, `ordering` and `search` (with `as_of`, `search` matches every word, "
-    "case-insensitive, without stemming)."
+    "Combines with the filters, `ordering` and `search` (with `as_of`, `search` takes the same syntax, its terms "
+    "matched case-insensitively as parts of words, without stemming)."
 )
 
 
@@ -52,6 +60,7 @@ class AsOfMixin:
         moment = as_of_moment(request)
         if moment is None:
             return super().list(request, *args, **kwargs)
+        refuse_unknown_parameters(request, accepted_parameters(self))  # (no filter backend runs here)
         items = self.list_as_of(moment, self.validated_filters())
         # The live list's `search` and `ordering`, applied to the rows read from history.
         text = query_text(request, SEARCH_PARAM)
@@ -68,6 +77,7 @@ class AsOfMixin:
         moment = as_of_moment(self.request)
         if moment is None:
             return super().get_object()
+        refuse_unknown_parameters(self.request, accepted_parameters(self))
         raw = str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, ""))
         pk = as_id(raw)
         instance = self.object_as_of(moment, pk) if pk is not None else None

@@ -18,6 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
 from .params import resolve_id_or_slug
+from .search_syntax import Term, parse
 
 SEARCH_PARAM = "search"
 ORDERING_PARAM = "ordering"
@@ -31,31 +32,90 @@ def query_text(request: Any, name: str) -> str:
     return value
 
 
-class TextSearchFilter(BaseFilterBackend):
-    """`?search=` over the view's `search_fields`.
+FORMAT_PARAM = "format"
+AS_OF_PARAM = "as_of"  # (api.as_of imports this module: the name is repeated, not imported)
+LIST_ACTIONS = frozenset({"list"})
 
-    PostgreSQL: full-text search (English stemming, web-search syntax: quotes,
-    `or`, `-word`). Other databases: every word must appear in one of the fields.
-    """
+
+def accepted_parameters(view: Any) -> set[str]:
+    """The query parameters `view` answers to for its current action: `format` always, `as_of`
+    where the view reads history; on a list, its filterset's fields, `search` and `ordering`
+    where it has fields for them, the paginator's parameters; and any it documents itself
+    (`extra_query_parameters`). The schema documents the same ones."""
+    accepted = {FORMAT_PARAM, *getattr(view, "extra_query_parameters", ())}
+    if hasattr(view, "list_as_of"):
+        accepted.add(AS_OF_PARAM)
+    if getattr(view, "action", "list") in LIST_ACTIONS:
+        filterset_class = getattr(view, "filterset_class", None)
+        if filterset_class is not None:
+            accepted.update(filterset_class.base_filters)
+        if getattr(view, "search_fields", None):
+            accepted.add(SEARCH_PARAM)
+        if getattr(view, "ordering_fields", None):
+            accepted.add(ORDERING_PARAM)
+        paginator = getattr(view, "paginator", None)
+        for name in ("page_query_param", "page_size_query_param"):
+            if getattr(paginator, name, None):
+                accepted.add(getattr(paginator, name))
+    return accepted
+
+
+def refuse_unknown_parameters(request: Any, accepted: set[str] | frozenset[str]) -> None:
+    """A 400 naming each query parameter not in `accepted` and listing the valid ones: a
+    misspelt filter (`is_principl=true`) must not silently return everything."""
+    unknown = [name for name in request.query_params if name not in accepted]
+    if unknown:
+        valid = ", ".join(sorted(accepted))
+        raise ValidationError({name: [f"Unknown parameter “{name}”: this endpoint takes {valid}."] for name in unknown})
+
+
+class StrictQueryParameters(BaseFilterBackend):
+    """First of every view's filter backends: refuses unknown query parameters
+    (`accepted_parameters`). Views without filter backends call
+    `refuse_unknown_parameters` themselves."""
+
+    def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
+        refuse_unknown_parameters(request, accepted_parameters(view))
+        return queryset
+
+
+SEARCH_SYNTAX = (
+    'Web-search syntax, the same on PostgreSQL and SQLite: every word must appear; "quoted words" '
+    'as a phrase; `or` between terms for either; `-word` or `-"a phrase"` to exclude. '
+)
+
+
+class TextSearchFilter(BaseFilterBackend):
+    """`?search=` over the view's `search_fields`, in web-search syntax (`api.search_syntax`).
+
+    PostgreSQL: full-text search (English stemming). Other databases: each term a
+    case-insensitive substring of one of the fields, combined as the query says. A view
+    with its own search rule (the points: `provisions.points.PointFilter`) defines
+    `search_queryset(queryset, text)`."""
 
     def filter_queryset(self, request: Any, queryset: QuerySet, view: Any) -> QuerySet:
         fields = getattr(view, "search_fields", None)
         text = query_text(request, SEARCH_PARAM)
         if not fields or not text:
             return queryset
+        own_rule = getattr(view, "search_queryset", None)
+        if own_rule is not None:
+            return own_rule(queryset, text)
         return search_queryset(queryset, fields, text)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         fields = getattr(view, "search_fields", None)
         if not fields:
             return []
+        described = getattr(view, "search_description", None) or f"Search in {', '.join(fields)}"
         return [
             {
                 "name": SEARCH_PARAM,
                 "required": False,
                 "in": "query",
-                "description": f"Full-text search in {', '.join(fields)} (PostgreSQL: English stemming, "
-                '"quoted phrases", `or`, `-excluded`; SQLite: every word must appear).',
+                "description": f"{described}. {SEARCH_SYNTAX}PostgreSQL stems English words (`guarantee` "
+                "finds `guarantees`) and ignores common words (`the`, `of`); SQLite matches parts of words. "
+                "A query with no word in it matches nothing.",
                 "schema": {"type": "string"},
             }
         ]
@@ -68,14 +128,22 @@ def search_queryset(queryset: QuerySet, fields: list[str] | tuple[str, ...], tex
         vector = SearchVector(*fields, config="english")
         query = SearchQuery(text, search_type="websearch", config="english")
         return queryset.annotate(api_search=vector).filter(api_search=query)
-    words = text.split()
-    return queryset.filter(reduce(and_, (reduce(or_, (Q(**{f"{f}__icontains": w}) for f in fields)) for w in words)))
+    alternatives = [
+        reduce(and_, (_contains_term(term, fields) for term in terms)) for terms in parse(text).alternatives
+    ]
+    return queryset.filter(reduce(or_, alternatives)) if alternatives else queryset.none()
+
+
+def _contains_term(term: Term, fields: list[str] | tuple[str, ...]) -> Q:
+    phrase = " ".join(term.words)
+    found = reduce(or_, (Q(**{f"{name}__icontains": phrase}) for name in fields))
+    return ~found if term.excluded else found
 
 
 def matches_text(obj: Model, fields: list[str] | tuple[str, ...], text: str) -> bool:
-    """The SQLite rule in Python, for lists built from history ("as of" lists)."""
-    haystack = " ".join(str(getattr(obj, name, "") or "") for name in fields).lower()
-    return all(word.lower() in haystack for word in text.split())
+    """The search over a record in memory (lists read from history, "as of" a date): the same
+    syntax, each term a case-insensitive part of a field's words (no stemming)."""
+    return parse(text).matches((str(getattr(obj, name, "") or "") for name in fields), stemmed=False)
 
 
 def _value_at(obj: Any, path: str) -> Any:

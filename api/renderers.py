@@ -1,14 +1,27 @@
-"""`?format=csv`: any API response as a flat CSV a spreadsheet opens directly."""
+"""`?format=csv`: any API response as a flat CSV a spreadsheet opens directly.
+
+A CSV holds one page, so its columns must not depend on the page: a view whose rows
+vary in shape (one column per actor with a stance, one per field of each record type)
+gives the renderer the columns of the whole query (`csv_columns`). The file name says
+what was asked for (`provisions-version-28-point-draft-actor-ukraine-page-2.csv`).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Model
+from django.utils.text import slugify
 from rest_framework.renderers import BaseRenderer
+
+# Query parameters that do not choose rows (how many, in what form) stay out of file names.
+_NOT_IN_FILE_NAME = frozenset({"format", "page", "page_size", "ordering"})
+_MAX_FILE_NAME = 150
 
 # Cells a spreadsheet would run as a formula are prefixed with a quote (CSV injection).
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -30,6 +43,8 @@ def flatten(data: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def _cell(value: Any) -> Any:
+    if type(value) is str:  # the common case first
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -83,14 +98,68 @@ def _paging_headers(data: Any, response: Any) -> None:
         response["Link"] = ", ".join(links)
 
 
+def wants_csv(request: Any) -> bool:
+    """Whether the request was answered with this renderer (`?format=csv` or `Accept: text/csv`)."""
+    return getattr(getattr(request, "accepted_renderer", None), "format", "") == FlatCSVRenderer.format
+
+
+def _name_part(value: Any) -> str:
+    """A filter value as it reads in a file name: a record by its slug or label, else the value."""
+    if isinstance(value, Model):
+        value = getattr(value, "slug", None) or getattr(value, "label", None) or value.pk
+    return slugify(str(value))
+
+
+def csv_filename(request: Any, view: Any) -> str:
+    """`<resource>[-<id>][-<parameter>-<value>…][-page-<n>].csv`, in safe characters only
+    (lower-case ASCII letters, digits and hyphens). Records chosen by id are named by their
+    slug or label, from the filterset's validated values."""
+    parts = [getattr(view, "basename", None) or "export"]
+    kwargs = dict(getattr(view, "kwargs", None) or {})
+    if "pk" in kwargs:
+        parts.append(str(kwargs.pop("pk")))
+    action = getattr(view, "action", None)
+    if action not in (None, "list", "retrieve"):
+        parts.append(action)  # e.g. versions-3-compare-1
+    parts += [str(value) for value in kwargs.values()]
+    cleaned = _filter_values(request, view)
+    params = getattr(request, "query_params", {})
+    for name in params:
+        if name in _NOT_IN_FILE_NAME:
+            continue
+        value = cleaned.get(name, params.get(name))
+        if value in (None, ""):
+            continue
+        parts += [name, _name_part(value)]
+    page = params.get("page", "") if params else ""
+    if page not in ("", "1"):
+        parts += ["page", page]
+    stem = "-".join(slugify(part) for part in parts if slugify(part))
+    stem = re.sub(r"-{2,}", "-", stem)[:_MAX_FILE_NAME].strip("-") or "export"
+    return f"{stem}.csv"
+
+
+def _filter_values(request: Any, view: Any) -> dict[str, Any]:
+    """The view's filterset's validated values (records rather than ids), or {} without one.
+    Only for the name: the response already passed the same validation."""
+    filterset_class = getattr(view, "filterset_class", None)
+    if filterset_class is None or request is None:
+        return {}
+    if not any(name in filterset_class.base_filters for name in request.query_params):
+        return {}  # nothing to resolve: spare validating a filterset
+    filterset = filterset_class(request.query_params, queryset=filterset_class._meta.model._default_manager.none())
+    return filterset.form.cleaned_data if filterset.is_valid() else {}
+
+
 class FlatCSVRenderer(BaseRenderer):
     """Renders the rows of a list (the current page, with paging headers) or a single record.
 
     A view may define `csv_row(item) -> dict` to turn one representation into
     spreadsheet columns (e.g. one column per actor's stance), or `csv_rows(data)`
     to split a single response into rows (None: not handled); otherwise nested
-    objects become dotted columns. Columns are the union of all rows' keys, in
-    first-seen order.
+    objects become dotted columns. `csv_columns(data) -> list | None` fixes the
+    columns for the whole query (the same on every page); without it, columns are
+    the union of the rows' keys, in first-seen order.
     """
 
     media_type = "text/csv"
@@ -106,17 +175,22 @@ class FlatCSVRenderer(BaseRenderer):
         failed = response is not None and response.status_code >= 400
         # An error body ({"field": ["message"]}) is flattened as it is, without the view's hooks.
         rows = [flatten(data)] if failed else _rows(data, view)
-        columns: dict[str, None] = {}
-        for row in rows:
-            columns.update(dict.fromkeys(row))
+        fixed = None if failed else getattr(view, "csv_columns", lambda data: None)(data)
+        if fixed is not None:
+            columns = list(fixed)
+        else:
+            seen: dict[str, None] = {}
+            for row in rows:
+                seen.update(dict.fromkeys(row))
+            columns = list(seen)
         buffer = io.StringIO()
         # A byte-order mark makes Excel read the file as UTF-8 (accents, Cyrillic).
         buffer.write("\ufeff")
-        writer = csv.DictWriter(buffer, fieldnames=list(columns), restval="", lineterminator="\r\n")
+        writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\r\n")
         writer.writeheader()
         writer.writerows(rows)
         if response is not None and not failed:
-            basename = getattr(view, "basename", None) or "export"
-            response["Content-Disposition"] = f'attachment; filename="{basename}.csv"'
+            filename = csv_filename(context.get("request"), view)
+            response["Content-Disposition"] = f'attachment; filename="{filename}"'
             _paging_headers(data, response)
         return buffer.getvalue().encode("utf-8")

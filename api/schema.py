@@ -47,6 +47,14 @@ _CSV_PAGE_HEADERS = {
     },
 }
 
+_FORMAT_QUERY = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": "`json` (default) or `csv` (a flat CSV). Another value is a 400.",
+    "schema": {"type": "string", "enum": ["json", "csv"]},
+}
+
 _PAGE_FIELDS = {
     "count": "How many records match, on all pages.",
     "next": "URL of the next page; null on the last.",
@@ -116,6 +124,11 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
                 etag_on = "200"
             if path in conditional and method == "post" and not has_id:
                 etag_on = "201"
+            if method == "get" and not any(
+                p.get("name") == "format" and p.get("in") == "query" for p in operation.get("parameters", [])
+            ):
+                # Every endpoint takes `format` (`api.filtering.accepted_parameters`): say so.
+                operation.setdefault("parameters", []).append(_FORMAT_QUERY)
             for parameter in operation.get("parameters", []):
                 if parameter.get("name") == "format" and parameter.get("in") == "query":
                     parameter.setdefault("description", "`json` (default) or `csv` (a flat CSV).")

@@ -71,7 +71,8 @@ def start_server(port: int, workers: int) -> subprocess.Popen:
 
 def get(port: int, path: str, connection: http.client.HTTPConnection | None = None) -> tuple[int, bytes]:
     conn = connection or http.client.HTTPConnection(HOST, port, timeout=30)
-    conn.request("GET", path, headers={"Accept": "application/json"})
+    accept = "text/csv" if "format=csv" in path else "application/json"
+    conn.request("GET", path, headers={"Accept": accept})
     response = conn.getresponse()
     body = response.read()
     if connection is None:
@@ -142,6 +143,7 @@ def targets(port: int, rng: random.Random) -> dict[str, Callable[[], str]]:
     return {
         "baseline (100 rows, 1 query)": lambda: "/bench/baseline/",
         "provisions list, page_size=100": lambda: "/api/v1/provisions/?page_size=100",
+        "provisions CSV, page_size=100": lambda: "/api/v1/provisions/?format=csv&page_size=100",
         "provision detail": lambda: f"/api/v1/provisions/{rng.choice(points)}/",
         "changes feed page (100)": lambda: f"/api/v1/changes/?after={rng.randint(first, last)}&page_size=100",
         "compare two versions": lambda: "/api/v1/versions/{}/compare/{}/".format(*rng.choice(pairs)),

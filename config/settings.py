@@ -315,6 +315,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
+        "api.filtering.StrictQueryParameters",
         "django_filters.rest_framework.DjangoFilterBackend",
         "api.filtering.TextSearchFilter",
         "api.filtering.StrictOrderingFilter",

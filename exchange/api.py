@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse as api_reverse
 
 from api.authentication import ThrottledTokenAuthentication
+from api.filtering import StrictQueryParameters
 
 from . import services
 from .choices import SnapshotStatus, SnapshotTrigger, SubscriptionStatus, WebhookEvent
@@ -93,7 +94,8 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     serializer_class = WebhookSubscriptionSerializer
     authentication_classes = [ThrottledTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated, EditorPermissions]
-    filter_backends: list[Any] = []
+    # Only the refusal of unknown query parameters: these lists take none of their own.
+    filter_backends: list[Any] = [StrictQueryParameters]
     queryset = WebhookSubscription.objects.order_by("-created_at", "-id")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -161,7 +163,8 @@ class SnapshotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     serializer_class = SnapshotSerializer
     authentication_classes = [ThrottledTokenAuthentication, SessionAuthentication]
     permission_classes = [permissions.IsAuthenticated, EditorPermissions]
-    filter_backends: list[Any] = []
+    # Only the refusal of unknown query parameters: these lists take none of their own.
+    filter_backends: list[Any] = [StrictQueryParameters]
 
     def get_queryset(self) -> QuerySet:
         return Snapshot.objects.order_by("-created_at", "-id")

@@ -74,6 +74,18 @@ def tracked_m2m_names(model: type[models.Model]) -> list[str]:
     return sorted(field.name for field in getattr(history_model, "_history_m2m_fields", []))
 
 
+def recorded_models() -> list[type[models.Model]]:
+    """The models whose writes appear in the feed (those with recorded history), by label."""
+    found = [m for m in apps.get_models() if getattr(m._meta, "simple_history_manager_attribute", None)]
+    return sorted(found, key=lambda model: model._meta.label_lower)
+
+
+def data_fields(model: type[models.Model]) -> list[str]:
+    """The keys of an entry's `data` for a record of `model` (`record_representation`)."""
+    own = [field.name for field in model._meta.concrete_fields if field.name not in EXCLUDED_FIELDS]
+    return [*own, *tracked_m2m_names(model)]
+
+
 def change_payload(change: Change, representation: dict[str, Any] | None) -> dict[str, Any]:
     """One feed entry for `change`; `representation` is the record's state after it
     (ignored for a deletion, whose entry carries only the deleted id)."""

@@ -19,13 +19,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, reduce
+from operator import and_, or_
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from actors.models import Actor, Position
 from actors.stances import NO_STANCE, counted_stances
+from api.search_syntax import Term, TextQuery, fts5_phrase, parse
 
 from .models import Plan, Provision, TerritorialDisposition, Territory, Version
 from .numbering import point_sort_key
@@ -60,7 +64,8 @@ class PointFilter:
       (`actors.stances.counted_stances`): `party` alone, any stance; `stance` alone, the
       stance of any of the `columns` (the principal parties unless given); `stance`
       `none`: no stance counts;
-    - `text`: every word appears in the number, title or text (case-insensitive);
+    - `text`: a search of the number, title and text in web-search syntax (every word,
+      "a phrase", `or`, `-excluded`; `api.search_syntax`), stemmed, on SQLite as on PostgreSQL;
     - `attributed`: count stances others attribute to a party too (by default only the
       party's own statements count).
     """
@@ -94,9 +99,10 @@ class PointFilter:
             return [self.party]
         return list(self.columns) if self.columns is not None else list(Actor.objects.principal())
 
-    @property
-    def words(self) -> list[str]:
-        return self.text.lower().split()
+    @cached_property
+    def text_query(self) -> TextQuery:
+        """`text` in the search syntax (`api.search_syntax`): words, "phrases", `or`, `-word`."""
+        return parse(self.text)
 
     # --- Over loaded rows (the dashboard, the API as of a date) ----------------------------
 
@@ -118,10 +124,8 @@ class PointFilter:
             return False
         if self.disposition and all(d.disposition != self.disposition for d in point.dispositions_list):
             return False
-        if self.words:
-            haystack = " ".join(str(getattr(point, name) or "") for name in TEXT_FIELDS).lower()
-            if not all(word in haystack for word in self.words):
-                return False
+        if self.text and not self.text_query.matches(str(getattr(point, name) or "") for name in TEXT_FIELDS):
+            return False
         if self.party is not None or self.stance:
             counted = counted_stances(point.stances, self.stance_parties, stated_only=not self.attributed)
             held = [counted.get((point.pk, party.pk)) for party in self.stance_parties]
@@ -165,8 +169,8 @@ class PointFilter:
         if self.disposition:
             disposed = TerritorialDisposition.objects.filter(disposition=self.disposition)
             queryset = queryset.filter(pk__in=disposed.values("provision_id"))
-        for word in self.words:
-            queryset = queryset.filter(_any_field_contains(word))
+        if self.text:
+            queryset = queryset.filter(self._text_condition())
         if self.party is not None or self.stance:
             if self.stance == NO_STANCE:
                 queryset = queryset.exclude(pk__in=self._ids_where_every_party_has_a_stance())
@@ -210,9 +214,24 @@ class PointFilter:
         counted, points = self._counted()
         return [pk for pk in points if all((pk, party.pk) in counted for party in self.stance_parties)]
 
+    def _text_condition(self) -> Q:
+        """`text` in SQL. PostgreSQL reads the syntax itself (`websearch_to_tsquery`, English
+        stemming); SQLite matches each term in the FTS5 index of the points (migration
+        `0007_point_text_search_sqlite`, Porter stemming), combined as the parsed query says."""
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchVector
 
-def _any_field_contains(word: str) -> Q:
-    condition = Q()
-    for name in TEXT_FIELDS:
-        condition |= Q(**{f"{name}__icontains": word})
-    return condition
+            query = SearchQuery(self.text, search_type="websearch", config="english")
+            found = Provision.objects.annotate(point_text=SearchVector(*TEXT_FIELDS, config="english"))
+            return Q(pk__in=found.filter(point_text=query).values("pk"))
+        alternatives = [reduce(and_, (_fts_term(term) for term in terms)) for terms in self.text_query.alternatives]
+        return reduce(or_, alternatives) if alternatives else Q(pk__in=[])
+
+
+FTS_TABLE = "provisions_provision_fts"
+
+
+def _fts_term(term: Term) -> Q:
+    """Points whose number, title or text holds the term (SQLite's FTS5 index), or not."""
+    holding = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts5_phrase(term)])
+    return ~Q(pk__in=holding) if term.excluded else Q(pk__in=holding)

@@ -15,14 +15,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from api.filtering import query_text
+from api.filtering import query_text, refuse_unknown_parameters
 from api.params import as_id
 
-from ..feed import feed_entries
+from ..feed import data_fields, feed_entries, recorded_models
 from ..records import changes_after
 from .serializers import ChangePageSerializer
 
 DEFAULT_PAGE_SIZE = 100
+FEED_PARAMETERS = frozenset({"after", "page_size", "record_type", "format"})
+ENTRY_COLUMNS = ("id", "record_type", "record_id", "action", "changed_at", "changed_fields")
 
 
 def parse_cursor(raw: str) -> int:
@@ -85,6 +87,7 @@ class ChangeFeedView(GenericAPIView):
         responses=ChangePageSerializer,
     )
     def get(self, request: Request) -> Response:
+        refuse_unknown_parameters(request, FEED_PARAMETERS)
         cursor = parse_cursor(query_text(request, "after"))
         size = parse_page_size(query_text(request, "page_size"))
         types = parse_record_types(query_text(request, "record_type"))
@@ -101,3 +104,15 @@ class ChangeFeedView(GenericAPIView):
                 "next": replace_query_param(request.build_absolute_uri(), "after", str(last)),
             }
         )
+
+    def csv_columns(self, data: Any) -> list[str]:
+        """The same columns on every page: the entry's own, then `data.<field>` for every field of
+        every record type asked for (all of them without `record_type`), by type then field."""
+        types = parse_record_types(query_text(self.request, "record_type"))
+        chosen = [model for model in recorded_models() if not types or model._meta.label_lower in types]
+        fields = dict.fromkeys(f"data.{name}" for model in chosen for name in data_fields(model))
+        return [*ENTRY_COLUMNS, *fields]
+
+    def csv_row(self, item: dict[str, Any]) -> dict[str, Any]:
+        # A deletion's `data` is null: its data columns stay empty.
+        return {**item, "data": item["data"] or {}}

@@ -66,7 +66,10 @@ class ProvisionFilter(django_filters.FilterSet):
     )
     q = django_filters.CharFilter(
         method="applied_together",
-        help_text="Every word, case-insensitive, in the point's number, title or text (the dashboard's search).",
+        help_text="Search the point's number, title and text (the dashboard's search; `search` is the same): "
+        'every word must appear; "quoted words" as a phrase; `or` between terms for either; `-word` or '
+        '`-"a phrase"` to exclude. English words are stemmed (`guarantee` finds `guarantees`) and common '
+        "ones (`the`, `of`) ignored, on SQLite as on PostgreSQL. A query with no word in it matches nothing.",
     )
 
     class Meta:

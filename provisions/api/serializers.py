@@ -270,6 +270,14 @@ def dashboard_path(provision_id: int) -> str:
         return f"/provisions/{provision_id}/"
 
 
+def point_url_around_id(request: Any) -> tuple[str, str]:
+    """The dashboard address of a point, split around its id: (before, after)."""
+    path = dashboard_path(0)
+    url = request.build_absolute_uri(path) if request is not None else path
+    before, after = url.rsplit("/0/", 1)
+    return f"{before}/", f"/{after}"
+
+
 class ProvisionSerializer(RecordedSerializer):
     """One point of a version, with its lineage, the territories it disposes of and each actor's current stance."""
 
@@ -354,11 +362,7 @@ class ProvisionSerializer(RecordedSerializer):
     def _url_around_id(self) -> tuple[str, str]:
         # Built once per response (a list shares one child serializer): reverse() and
         # build_absolute_uri() for each of 100 points were a tenth of the request's time.
-        path = dashboard_path(0)
-        request = self.context.get("request")
-        url = request.build_absolute_uri(path) if request is not None else path
-        before, after = url.rsplit("/0/", 1)
-        return f"{before}/", f"/{after}"
+        return point_url_around_id(self.context.get("request"))
 
     @transaction.atomic
     def create(self, validated_data: dict[str, Any]) -> Provision:

@@ -19,14 +19,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from actors.models import Actor, Position
-from api.as_of import AsOfMixin
+from api.as_of import AS_OF_PARAM, AsOfMixin
+from api.filtering import FORMAT_PARAM, refuse_unknown_parameters
 from api.params import as_id, resolve_id_or_slug
+from api.renderers import wants_csv
 from api.views import RecordViewSet, documented
 from history.records import as_of
 
 from ..as_of import provisions_as_of, territories_as_of
 from ..models import ControlObservation, Lineage, Plan, Provision, Source, TerritorialDisposition, Territory, Version
+from ..points import PointFilter
 from ..selectors import compare_versions, in_date_order
+from . import exports
 from .filters import ProvisionFilter, SourceFilter, TerritoryFilter, VersionFilter
 from .serializers import (
     ComparisonSerializer,
@@ -35,6 +39,7 @@ from .serializers import (
     SourceSerializer,
     TerritorySerializer,
     VersionSerializer,
+    point_url_around_id,
 )
 
 CHANGE_KINDS = ("added", "removed", "changed", "unchanged", "unknown")
@@ -92,6 +97,7 @@ class VersionViewSet(RecordViewSet):
         pagination_class=None,
     )
     def compare(self, request: Request, pk: str | None = None, other_id: str | None = None) -> Response:
+        refuse_unknown_parameters(request, {FORMAT_PARAM})
         version = self.get_object()
         other_pk = as_id(other_id)
         if other_pk is None:
@@ -247,7 +253,8 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
     # `url` is absolute (built from the request's host) and derived from the id alone.
     etag_host_dependent_fields = ("url",)
     filterset_class = ProvisionFilter
-    search_fields = ("title", "text")
+    search_fields = ("number", "title", "text")
+    search_description = "Search in the point's number, title and text (the same rule as `q`)"
     ordering_fields = {
         "id": ("id",),
         "number": ("version__dated", "version_id", "sort_key"),
@@ -257,7 +264,20 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
     }
 
     def get_queryset(self) -> QuerySet:
+        if self._csv_list:
+            return Provision.objects.in_order()  # the CSV reads its own columns (`exports`)
         return api_provisions()
+
+    @property
+    def _csv_list(self) -> bool:
+        """The live list in CSV (not as of a date): rows read as values, without the serializer."""
+        request = getattr(self, "request", None)
+        return (
+            request is not None
+            and getattr(self, "action", None) == "list"
+            and wants_csv(request)
+            and AS_OF_PARAM not in request.query_params
+        )
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], Provision | list):
@@ -304,18 +324,36 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
             point.derives_from_list = back[point.pk]
             point.derived_into_list = forward[point.pk]
 
+    def search_queryset(self, queryset: QuerySet, text: str) -> QuerySet:
+        """`search` is the points' one text rule, the same as `q` (`PointFilter`)."""
+        return PointFilter(text=text).apply(queryset)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if not self._csv_list:
+            return super().list(request, *args, **kwargs)
+        # CSV: rows read as values, without the serializer (`exports`), same columns.
+        points = self.filter_queryset(self.get_queryset())
+        self._csv_stance_columns, labels = exports.stance_columns_of_query(points)
+        page = self.paginate_queryset(points.values(*exports.POINT_VALUES))
+        self._csv_rows_built = True
+        return self.get_paginated_response(exports.point_rows(list(page), point_url_around_id(request), labels))
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        if isinstance(queryset, list) and wants_csv(self.request):
+            # The as-of list, whole: its stance columns, before it is cut to one page.
+            self._csv_stance_columns = exports.stance_columns_of_points(queryset)
+        return super().paginate_queryset(queryset)
+
+    def csv_columns(self, data: Any) -> list[str] | None:
+        """The same columns on every page of a query: principal parties, then other actors with a stance."""
+        stance_columns = getattr(self, "_csv_stance_columns", None)
+        return exports.columns(stance_columns) if stance_columns is not None else None
+
     def csv_row(self, item: dict[str, Any]) -> dict[str, Any]:
         """One spreadsheet row per point: one `stance.<actor>` column per actor."""
-        row = {name: item[name] for name in ("id", "url", "plan", "version", "number", "title", "text", "topics")}
-        row["status"] = item["status"]
-        row["derives_from"] = [link["id"] for link in item["derives_from"]]
-        row["derived_into"] = [link["id"] for link in item["derived_into"]]
-        row["territories"] = [f"{t['name']}: {t['disposition']}" for t in item["territories"]]
-        for position in item["positions"]:
-            actor = position["actor"]
-            row[f"stance.{actor['short_code'] or actor['slug']}"] = position["stance"]
-        row["updated_at"] = item["updated_at"]
-        return row
+        if getattr(self, "_csv_rows_built", False):
+            return item
+        return exports.row_from_representation(item)
 
 
 @documented("territories", as_of=True)

@@ -1,10 +1,13 @@
 import csv
 import io
+import re
 
 import pytest
+from django.utils import timezone
 
+from actors.choices import Stance
 from api.renderers import flatten
-from tests.factories import SourceFactory
+from tests.factories import ActorFactory, PlanFactory, PositionFactory, ProvisionFactory, SourceFactory, VersionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +104,117 @@ def test_a_formula_in_the_first_item_of_a_joined_list_is_quoted(api, world):
 def test_flatten_quotes_a_joined_list_that_starts_like_a_formula():
     assert flatten({"tags": ["=1+1", "fine"]}) == {"tags": "'=1+1; fine"}
     assert flatten({"tags": ["fine", "=1+1"]}) == {"tags": "fine; =1+1"}
+
+
+def csv_header(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def parties_on_some_points(db):
+    """Four principal parties (the US and Ukraine with stances on some points only, Russia
+    and the EU with none) and an outside actor whose one stance is on the last point."""
+    version = VersionFactory(label="28-point draft")
+    points = [ProvisionFactory(version=version, number=str(n), title=f"Point {n}") for n in range(1, 7)]
+    us, ua, _russia, _eu = (
+        ActorFactory(name=name, slug=slug, short_code=code, is_principal=True, matrix_order=order)
+        for order, (name, slug, code) in enumerate(
+            [
+                ("United States", "united-states", "US"),
+                ("Ukraine", "ukraine", "UA"),
+                ("Russia", "russia", "RU"),
+                ("European Union", "eu", "EU"),
+            ]
+        )
+    )
+    turkey = ActorFactory(name="Turkey", slug="turkey", short_code="TR", is_principal=False)
+    for point in points[:2]:
+        PositionFactory(actor=us, provision=point, stance=Stance.SUPPORTS)
+    for point in points[1:5]:
+        PositionFactory(actor=ua, provision=point, stance=Stance.OPPOSES)
+    PositionFactory(actor=turkey, provision=points[5], stance=Stance.CONDITIONAL)
+    return version
+
+
+def test_provisions_csv_pages_share_one_header_with_every_principal_party_then_other_actors(
+    api, parties_on_some_points
+):
+    version = parties_on_some_points
+    pages = [
+        api.get("/api/v1/provisions/", {"format": "csv", "version": version.pk, "page_size": 2, "page": n})
+        for n in (1, 2, 3)
+    ]
+    headers = [csv_header(page) for page in pages]
+    assert headers[0] == headers[1] == headers[2]
+    stance_columns = [name for name in headers[0] if name.startswith("stance.")]
+    assert stance_columns == ["stance.US", "stance.UA", "stance.RU", "stance.EU", "stance.TR"]
+    assert headers[0][-1] == "updated_at"
+    rows = [row for page in pages for row in read_csv(page)]
+    assert [row["stance.UA"] for row in rows] == ["", "opposes", "opposes", "opposes", "opposes", ""]
+    assert [row["stance.TR"] for row in rows] == ["", "", "", "", "", "conditional"]
+    assert all(row["stance.RU"] == row["stance.EU"] == "" for row in rows)
+
+
+def test_an_actor_with_stances_only_outside_the_filter_gets_no_column(api, parties_on_some_points):
+    version = parties_on_some_points
+    response = api.get("/api/v1/provisions/", {"format": "csv", "number": "1", "version": version.pk})
+    stance_columns = [name for name in csv_header(response) if name.startswith("stance.")]
+    assert stance_columns == ["stance.US", "stance.UA", "stance.RU", "stance.EU"]
+
+
+def test_the_csv_file_name_names_the_filter_and_the_page(api, parties_on_some_points):
+    version = parties_on_some_points
+    response = api.get(
+        "/api/v1/provisions/",
+        {"format": "csv", "version": version.pk, "actor": "ukraine", "page_size": 1, "page": 2},
+    )
+    assert response["Content-Disposition"] == (
+        'attachment; filename="provisions-version-28-point-draft-actor-ukraine-page-2.csv"'
+    )
+
+
+def test_a_csv_file_name_keeps_only_safe_characters(api, world):
+    response = api.get("/api/v1/sources/", {"format": "csv", "search": 'a"b/../c\r\nd é'})
+    name = response["Content-Disposition"].removeprefix('attachment; filename="').removesuffix('"')
+    assert re.fullmatch(r"[a-z0-9-]+\.csv", name), name
+    assert name.startswith("sources-search-")
+
+
+@pytest.mark.parametrize("resource", LISTS)
+def test_every_csv_list_has_the_same_columns_on_every_page(api, world, resource):
+    PlanFactory()  # a second plan, so plans have a second page too
+    first = api.get(f"/api/v1/{resource}/", {"format": "csv", "page_size": 1})
+    link = first["Link"]
+    following = api.get(link[1 : link.index(">")])
+    assert csv_header(first) == csv_header(following)
+
+
+def test_the_csv_of_today_reads_the_same_live_and_from_history(api, parties_on_some_points):
+    version = parties_on_some_points
+    params = {"format": "csv", "version": version.pk, "page_size": 4}
+    live = api.get("/api/v1/provisions/", params)
+    from_history = api.get("/api/v1/provisions/", {**params, "as_of": timezone.localdate().isoformat()})
+    assert live.content == from_history.content
+
+
+def test_change_feed_csv_pages_of_different_record_types_share_one_header(api, world):
+    entries = api.get("/api/v1/changes/", {"page_size": 500}).json()["results"]
+    first_of_type = {entry["record_type"]: entry["id"] for entry in reversed(entries)}
+    assert len(first_of_type) > 2
+    headers = {
+        record_type: csv_header(api.get("/api/v1/changes/", {"format": "csv", "page_size": 1, "after": cursor - 1}))
+        for record_type, cursor in first_of_type.items()
+    }
+    assert len({tuple(header) for header in headers.values()}) == 1
+    assert {"data.title", "data.stance", "data.name"} <= set(headers["actors.position"])
+
+
+def test_detail_and_compare_csv_files_are_named_after_the_records(api, world):
+    point = world.new_points[0]
+    detail = api.get(f"/api/v1/provisions/{point.pk}/", {"format": "csv"})
+    assert detail["Content-Disposition"] == f'attachment; filename="provisions-{point.pk}.csv"'
+    compare = api.get(f"/api/v1/versions/{world.old.pk}/compare/{world.new.pk}/", {"format": "csv"})
+    assert compare["Content-Disposition"] == (
+        f'attachment; filename="versions-{world.old.pk}-compare-{world.new.pk}.csv"'
+    )
