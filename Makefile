@@ -26,7 +26,7 @@ run: $(VENV)/.runtime-installed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest -n auto --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
