@@ -56,15 +56,16 @@ def test_filtered_and_csv_provision_lists_are_constant(api, django_assert_max_nu
         assert api.get("/api/v1/provisions/", {"format": "csv"}).status_code == 200
 
 
+# Each detail also reads the change log's latest entry once, for its ETag (`api.concurrency`).
 DETAILS = {
-    "plans": ("plan", 1),
-    "versions": ("old", 2),
-    "provisions": ("new_points", 9),
-    "territories": ("territories", 2),
-    "actors": ("actors", 1),
-    "positions": ("positions", 2),
-    "sources": ("sources", 1),
-    "events": ("events", 3),
+    "plans": ("plan", 2),
+    "versions": ("old", 3),
+    "provisions": ("new_points", 10),
+    "territories": ("territories", 3),
+    "actors": ("actors", 2),
+    "positions": ("positions", 3),
+    "sources": ("sources", 2),
+    "events": ("events", 4),
 }
 
 
@@ -80,9 +81,46 @@ def test_detail_queries_are_constant(api, django_assert_max_num_queries, size, r
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("resource", "target"), [(r, t) for r, (t, _) in DETAILS.items()])
+def test_a_304_reads_only_the_change_log(api, django_assert_max_num_queries, size, resource, target):
+    """If-None-Match with the current tag is answered before the representation is built."""
+    world = build_world(size)
+    record = getattr(world, target)
+    record = record[-1] if isinstance(record, list) else record
+    etag = api.get(f"/api/v1/{resource}/{record.pk}/").headers["ETag"]
+    with django_assert_max_num_queries(1):
+        response = api.get(f"/api/v1/{resource}/{record.pk}/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.headers["ETag"] == etag
+
+
+def test_a_write_anywhere_ends_the_cached_304(api, world_with_stance):
+    """The cached tag is keyed by the latest recorded write: after a stance on the point
+    changes, the old tag gets the new representation (200) and the new tag its 304."""
+    point, position = world_with_stance
+    url = f"/api/v1/provisions/{point.pk}/"
+    before = api.get(url).headers["ETag"]
+    assert api.get(url, HTTP_IF_NONE_MATCH=before).status_code == 304
+    position.summary = "Now with conditions."
+    position.save()
+    response = api.get(url, HTTP_IF_NONE_MATCH=before)
+    assert response.status_code == 200 and response.headers["ETag"] != before
+    assert api.get(url, HTTP_IF_NONE_MATCH=response.headers["ETag"]).status_code == 304
+
+
+@pytest.fixture
+def world_with_stance():
+    from actors.models import Position
+
+    world = build_world(2)
+    point = world.new_points[0]
+    return point, Position.objects.filter(provision=point).first()
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_as_of_detail_queries_are_constant(api, django_assert_max_num_queries, size):
     world = build_world(size)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = api.get(
             f"/api/v1/provisions/{world.new_points[-1].pk}/", {"as_of": timezone.localdate().isoformat()}
         )
