@@ -84,6 +84,11 @@ class PointFilter:
         criteria = [self.plan, self.number, self.topic, self.status, self.territory, self.disposition]
         return any([*criteria, self.party, self.stance, self.text])
 
+    @property
+    def needs_loaded_rows(self) -> bool:
+        """Whether a criterion reads more than the point's own columns (`stored_lookups`)."""
+        return any([self.topic, self.territory, self.disposition, self.party, self.stance, self.text])
+
     @cached_property
     def territory_ids(self) -> set[int]:
         return territory_and_parts(self.territory, self.territory_tree) if self.territory is not None else set()

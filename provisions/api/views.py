@@ -6,6 +6,7 @@ here once (pinned by query-count tests), writes from the serializers' services.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -238,6 +239,41 @@ DISPOSITION_COLUMNS = (
 LINK_COLUMNS = ("id", "provision_id", "derives_from_id", "relation", "similarity", "confirmed")
 
 
+class PastPoints(Sequence):
+    """The points of an "as of" list whose filter only reads the points' own columns,
+    rebuilt from history a page at a time.
+
+    The paginator counts them in SQL and slices them: the slice's ids are read in point
+    order (version, then number) from history, and only those points are rebuilt with
+    their stances, territories, sources and lineage (`provisions_as_of`), so a page costs
+    the same whatever the size of the record. Iterating (to search or sort in Python)
+    rebuilds them all, as before.
+    """
+
+    def __init__(self, moment: datetime, lookups: dict[str, Any], attach: Callable[[datetime, list], None]) -> None:
+        self.moment = moment
+        self.rows = as_of(Provision, moment).filter(**lookups).order_by("version_id", "sort_key", "id")
+        self.attach = attach
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = list(self.rows.values_list("id", flat=True)[index])
+        points = provisions_as_of(self.moment, provision_ids=ids)
+        self.attach(self.moment, points)
+        place = {pk: n for n, pk in enumerate(ids)}
+        return sorted(points, key=lambda point: place[point.pk])
+
+    def __iter__(self) -> Iterator[Provision]:
+        return iter(self[:])
+
+
 @documented("points (provisions)", as_of=True)
 class ProvisionViewSet(AsOfMixin, RecordViewSet):
     """The points of each version, with lineage, territories and each actor's current stance."""
@@ -264,10 +300,13 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
             attach_stance_details(args[0] if isinstance(args[0], list) else [args[0]])
         return super().get_serializer(*args, **kwargs)
 
-    def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> list[Provision]:
+    def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> Sequence[Provision]:
         # The live list's predicate (`ProvisionFilter.point_filter`), applied to the points read
         # from history; criteria on the point's own columns narrow the read in SQL first.
         point_filter = self.point_filter
+        if not point_filter.needs_loaded_rows:
+            # Only stored columns decide: count and page in SQL, rebuild only the page's points.
+            return PastPoints(moment, point_filter.stored_lookups(), self._attach_past)
         points = provisions_as_of(moment, **point_filter.stored_lookups())
         self._attach_past(moment, points)
         return [point for point in points if point_filter.matches(point)]
