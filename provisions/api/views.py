@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from actors.models import Actor, Position
-from api.as_of import AsOfMixin
+from api.as_of import AsOfMixin, as_of_moment
 from api.params import as_id, resolve_id_or_slug
 from api.views import RecordViewSet, documented
 from history.records import as_of
@@ -29,6 +29,7 @@ from ..as_of import provisions_as_of, territories_as_of
 from ..models import ControlObservation, Lineage, Plan, Provision, Source, TerritorialDisposition, Territory, Version
 from ..selectors import compare_versions
 from .filters import ProvisionFilter, SourceFilter, TerritoryFilter, VersionFilter
+from .listing import POINT_COLUMNS, TIMESTAMP_COLUMNS, point_rows
 from .serializers import (
     ComparisonSerializer,
     PlanSerializer,
@@ -294,6 +295,16 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
 
     def get_queryset(self) -> QuerySet:
         return api_provisions()
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The live JSON list reads plain rows (`listing.point_rows`); as of a date, CSV and
+        the browsable API build instances for the serializer."""
+        if as_of_moment(request) is not None or getattr(request.accepted_renderer, "format", "") != "json":
+            return super().list(request, *args, **kwargs)
+        points = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+        page = self.paginate_queryset(points.values(*POINT_COLUMNS, *TIMESTAMP_COLUMNS))
+        around = self.get_serializer_class()(context=self.get_serializer_context())._url_around_id
+        return self.get_paginated_response(point_rows(page, around))
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], Provision | list):

@@ -172,3 +172,16 @@ def test_the_as_of_list_reads_one_page_of_points_from_history(api):
         api.get("/api/v1/provisions/", {"as_of": timezone.localdate().isoformat(), "page_size": 3})
     reads = [q["sql"] for q in queries if 'FROM "provisions_historicalprovision"' in q["sql"]]
     assert any("LIMIT 3" in sql for sql in reads), reads
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_list_shows_every_point_as_its_detail_does(api, size):
+    """The list reads plain rows (`provisions.api.listing`); a point's detail goes through the
+    serializer. Every field of every listed point agrees, stances and their sources included."""
+    world = build_world(size)
+    world.new_points[0].sources.set(world.sources[:2])
+    listed = api.get("/api/v1/provisions/", {"page_size": 500}).json()["results"]
+    assert len(listed) == 2 * size
+    assert sum(len(point["positions"]) for point in listed) >= size * size
+    for point in listed:
+        assert point == api.get(f"/api/v1/provisions/{point['id']}/").json()
