@@ -303,8 +303,22 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
             return super().list(request, *args, **kwargs)
         points = self.filter_queryset(self.get_queryset()).prefetch_related(None)
         page = self.paginate_queryset(points.values(*POINT_COLUMNS, *TIMESTAMP_COLUMNS))
-        around = self.get_serializer_class()(context=self.get_serializer_context())._url_around_id
-        return self.get_paginated_response(point_rows(page, around))
+        return self.get_paginated_response(point_rows(page, self._url_around_id()))
+
+    def representation(self) -> Any:
+        """A live point in JSON reads plain rows too (the same `listing.point_rows`)."""
+        request = self.request
+        if as_of_moment(request) is not None or getattr(request.accepted_renderer, "format", "") != "json":
+            return super().representation()
+        pk = as_id(str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")))
+        points = self.get_queryset().prefetch_related(None).filter(pk=pk) if pk is not None else None
+        rows = list(points.values(*POINT_COLUMNS, *TIMESTAMP_COLUMNS)) if points is not None else []
+        if not rows:
+            raise NotFound("No Provision matches the given query.")
+        return point_rows(rows, self._url_around_id())[0]
+
+    def _url_around_id(self) -> tuple[str, str]:
+        return self.get_serializer_class()(context=self.get_serializer_context())._url_around_id
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], Provision | list):
