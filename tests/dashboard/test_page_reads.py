@@ -51,3 +51,10 @@ def test_the_live_timeline_reads_no_more_rows_of_a_kind_than_it_shows(demo_data)
         for table in ("actors_event", "actors_position", "actors_account"):
             reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and f'FROM "{table}"' in q["sql"]]
             assert reads and all("LIMIT 3" in sql for sql in reads), (table, reads)
+
+
+def test_the_overview_reads_only_the_events_it_shows(client, demo_data):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/").status_code == 200
+    reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "actors_event"' in q["sql"]]
+    assert reads and all("LIMIT 6" in sql for sql in reads), reads
