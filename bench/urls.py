@@ -8,6 +8,8 @@ from django.urls import path
 
 from config.urls import urlpatterns as app_urlpatterns
 
+from . import limits
+
 BASELINE_SQL = """
 SELECT p.id, p.version_id, p.number, p.title, p.text, p.topics, p.status, p.updated_at
 FROM provisions_provision p JOIN provisions_version v ON v.id = p.version_id
@@ -26,4 +28,10 @@ def baseline(request: HttpRequest) -> HttpResponse:
     return HttpResponse(json.dumps({"results": rows}, default=str), content_type="application/json")
 
 
-urlpatterns = [path("bench/baseline/", baseline), *app_urlpatterns]
+urlpatterns = [
+    path("bench/baseline/", baseline),
+    path("bench/limit/provisions/", limits.provisions_list),
+    path("bench/limit/provisions/<int:pk>/", limits.provision_detail),
+    path("bench/limit/changes/", limits.changes_page),
+    *app_urlpatterns,
+]

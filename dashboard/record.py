@@ -133,14 +133,16 @@ class Record:
                 return point
         raise Http404("No such point on record.")
 
-    def positions(self, *, current: bool = False, **filters: Any) -> list[Position]:
+    def positions(self, *, current: bool = False, limit: int | None = None, **filters: Any) -> list[Position]:
         """Positions on record (newest first), each with `.actor`, `.provision`,
-        `.version` and `.source_list`. `current=True` keeps each actor's latest per subject."""
+        `.version` and `.source_list`. `current=True` keeps each actor's latest per subject;
+        `limit`: only the newest so many (live, the database reads no more than that)."""
         if self.is_live:
             rows = Position.objects.filter(**filters).with_relations().select_related("version__plan")
             if current:
                 rows = rows.current()
-            positions = list(rows.order_by("-taken_on", "-id"))
+            rows = rows.order_by("-taken_on", "-id")
+            positions = list(rows[:limit] if limit is not None else rows)
             for position in positions:
                 position.source_list = list(position.sources.all())
             return positions
@@ -157,7 +159,7 @@ class Record:
             position.version = versions[position.version_id]
             position.provision = points.get(position.provision_id) if position.provision_id else None
             kept.append(position)
-        return kept
+        return kept[:limit]
 
     def territories(self) -> list[Territory]:
         if self.is_live:
@@ -170,19 +172,28 @@ class Record:
             return territories
         return territories_as_of(self.moment)
 
-    def events(self) -> list[Event]:
-        """Events newest first."""
+    def events(self, *, actor_ids: Iterable[int] | None = None, limit: int | None = None) -> list[Event]:
+        """Events newest first (involving one of `actor_ids`, if given; only the newest
+        `limit`, if given: live, the database reads no more than that)."""
         if self.is_live:
-            events = list(Event.objects.with_relations().order_by("-occurred_on", "-id"))
+            rows = Event.objects.with_relations().order_by("-occurred_on", "-id")
+            if actor_ids is not None:
+                rows = rows.filter(
+                    id__in=Event.actors.through.objects.filter(actor_id__in=list(actor_ids)).values("event_id")
+                )
+            events = list(rows[:limit] if limit is not None else rows)
             for event in events:
                 event.actor_list = list(event.actors.all())
                 event.source_list = list(event.sources.all())
             return events
         events = events_as_of(self.moment)
+        if actor_ids is not None:
+            wanted = set(actor_ids)
+            events = [e for e in events if any(a.pk in wanted for a in e.actor_list)]
         versions = {v.pk: v for v in self.versions()}
-        for event in events:
+        for event in events[:limit]:
             event.version = versions.get(event.version_id)
-        return events
+        return events[:limit]
 
     def claims(self, condition: Q) -> list[Claim]:
         """Contested claims matching `condition`, each with `.account_list` (each with `.source`, `.actor`)."""
@@ -205,13 +216,15 @@ class Record:
             claim.account_list = by_claim[claim.pk]
         return sorted(claims, key=lambda c: c.question)
 
-    def accounts(self, actor_ids: Iterable[int] | None = None) -> list[Account]:
-        """Accounts (of these actors, or all), newest first, each with `.claim`, `.source`, `.actor`."""
+    def accounts(self, actor_ids: Iterable[int] | None = None, *, limit: int | None = None) -> list[Account]:
+        """Accounts (of these actors, or all), newest first, each with `.claim`, `.source`, `.actor`;
+        only the newest `limit`, if given."""
         if self.is_live:
             rows = Account.objects.select_related("claim", "source", "actor")
             if actor_ids is not None:
                 rows = rows.filter(actor_id__in=list(actor_ids))
-            return list(rows.order_by("-reported_on", "-id"))
+            rows = rows.order_by("-reported_on", "-id")
+            return list(rows[:limit] if limit is not None else rows)
         rows = records.as_of(Account, self.moment)
         if actor_ids is not None:
             rows = rows.filter(actor_id__in=list(actor_ids))
@@ -225,7 +238,7 @@ class Record:
                 account.claim, account.source = claims[account.claim_id], sources[account.source_id]
                 account.actor = actors.get(account.actor_id)
                 kept.append(account)
-        return sorted(kept, key=lambda a: (a.reported_on, a.pk), reverse=True)
+        return sorted(kept, key=lambda a: (a.reported_on, a.pk), reverse=True)[:limit]
 
     def changes(self, *, limit: int, actions: Iterable[str] | None = None) -> list[Change]:
         """The latest rows of the change log, newest first, one per record and moment.

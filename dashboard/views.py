@@ -106,7 +106,7 @@ def overview(request: HttpRequest, record: Record) -> HttpResponse:
         context["plans"] = record.plans()  # plans may be on record before any of their versions
     context.update(
         changes=describe_changes(record, record.changes(limit=8)),
-        events=record.events()[:6],
+        events=record.events(limit=6),
         cut_off=record.cut_off(),
     )
     return render(request, "provisions/overview.html", context)

@@ -67,6 +67,15 @@ def changes_after(cursor: int, limit: int) -> list[Change]:
     return list(Change.objects.filter(id__gt=cursor).select_related("changed_by").order_by("id")[:limit])
 
 
+def last_change() -> tuple[int, str]:
+    """The id and time of the latest recorded write (`(0, "")` on an empty record), read
+    from the change log's primary key in one query. Every write of an editorial record
+    appends a Change, so while this pair holds, no representation built from the record
+    can have changed (the time tells apart an id reused after a rolled-back write)."""
+    row = Change.objects.order_by("-id").values_list("id", "changed_at").first()
+    return (row[0], row[1].isoformat()) if row else (0, "")
+
+
 def history_row(change: Change) -> models.Model | None:
     """The history row holding the state a change produced."""
     from django.apps import apps

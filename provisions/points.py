@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, reduce
 from operator import and_, or_
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -88,6 +88,11 @@ class PointFilter:
     def active(self) -> bool:
         criteria = [self.plan, self.number, self.topic, self.status, self.territory, self.disposition]
         return any([*criteria, self.party, self.stance, self.text])
+
+    @property
+    def needs_loaded_rows(self) -> bool:
+        """Whether a criterion reads more than the point's own columns (`stored_lookups`)."""
+        return any([self.topic, self.territory, self.disposition, self.party, self.stance, self.text])
 
     @cached_property
     def territory_ids(self) -> set[int]:
@@ -186,20 +191,13 @@ class PointFilter:
         current = Position.objects.filter(
             Q(actor_id__in=party_ids) | Q(actor__represents_id__in=party_ids), provision__isnull=False
         ).current()
-        positions = list(
-            Position.objects.filter(pk__in=current.values("pk"))
-            .select_related("actor")
-            .only(
-                "id",
-                "actor_id",
-                "version_id",
-                "provision_id",
-                "stance",
-                "attribution",
-                "taken_on",
-                "actor__represents_id",
-            )
-        )
+        # Plain rows, not model instances: a party holds a stance on thousands of points, and
+        # building a Position and an Actor per row was most of the filter's time (bench/).
+        columns = ("id", "actor_id", "version_id", "provision_id", "stance", "attribution", "taken_on")
+        positions = [
+            _StanceRow(*row[:-1], actor=_ActorRow(row[1], row[-1]))
+            for row in current.values_list(*columns, "actor__represents_id")
+        ]
         counted = counted_stances(positions, self.stance_parties, stated_only=not self.attributed)
         return counted, {p.provision_id for p in positions}
 
@@ -235,3 +233,21 @@ def _fts_term(term: Term) -> Q:
     """Points whose number, title or text holds the term (SQLite's FTS5 index), or not."""
     holding = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [fts5_phrase(term)])
     return ~Q(pk__in=holding) if term.excluded else Q(pk__in=holding)
+
+
+class _ActorRow(NamedTuple):
+    pk: int
+    represents_id: int | None
+
+
+class _StanceRow(NamedTuple):
+    """The columns of a current stance the counting rule reads (`counted_stances`)."""
+
+    pk: int
+    actor_id: int
+    version_id: int
+    provision_id: int | None
+    stance: str
+    attribution: str
+    taken_on: Any
+    actor: _ActorRow

@@ -55,12 +55,15 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
     accounts, and corrections to the record (updates and deletions in the change log).
 
     With `party`, only what involves that party or a person who represents it.
+
+    Reads a page's worth, not the record: the newest `limit` entries overall are among the
+    newest `limit` of each kind (within a kind, entries sort by day and id, as overall),
+    so each kind is read newest first, `limit` rows at most, and the few merged.
     """
     actors = record.actors()
+    involved = None if party is None else [a.pk for a in actors.values() if _involves(a, party)]
     entries: list[TimelineEntry] = []
-    for event in record.events():
-        if party is not None and not any(_involves(a, party) for a in event.actor_list):
-            continue
+    for event in record.events(actor_ids=involved, limit=limit):
         entries.append(
             TimelineEntry(
                 day=event.occurred_on,
@@ -75,12 +78,11 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
                 order=event.pk,
             )
         )
-    filters = {} if party is None else {"actor_id__in": [a.pk for a in actors.values() if _involves(a, party)]}
-    for position in record.positions(**filters):
+    filters = {} if party is None else {"actor_id__in": involved}
+    for position in record.positions(limit=limit, **filters):
         entries.append(_stance_entry(position))
-    for version in record.versions():
-        if party is not None and version.proposed_by_id != party.pk:
-            continue
+    versions = [v for v in record.versions() if party is None or v.proposed_by_id == party.pk]
+    for version in sorted(versions, key=lambda v: (v.dated, v.pk), reverse=True)[:limit]:
         entries.append(
             TimelineEntry(
                 day=version.dated,
@@ -93,8 +95,7 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
                 order=version.pk,
             )
         )
-    speakers = None if party is None else [a.pk for a in actors.values() if _involves(a, party)]
-    for account in record.accounts(speakers):
+    for account in record.accounts(involved, limit=limit):
         entries.append(
             TimelineEntry(
                 day=account.reported_on,

@@ -6,6 +6,7 @@ here once (pinned by query-count tests), writes from the serializers' services.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from actors.models import Actor, Position
-from api.as_of import AS_OF_PARAM, AsOfMixin
+from api.as_of import AS_OF_PARAM, AsOfMixin, as_of_moment
 from api.filtering import FORMAT_PARAM, refuse_unknown_parameters
 from api.params import as_id, resolve_id_or_slug
 from api.renderers import wants_csv
@@ -32,6 +33,7 @@ from ..points import PointFilter
 from ..selectors import compare_versions, in_date_order
 from . import exports
 from .filters import ProvisionFilter, SourceFilter, TerritoryFilter, VersionFilter
+from .listing import POINT_COLUMNS, TIMESTAMP_COLUMNS, point_rows
 from .serializers import (
     ComparisonSerializer,
     PlanSerializer,
@@ -244,6 +246,41 @@ DISPOSITION_COLUMNS = (
 LINK_COLUMNS = ("id", "provision_id", "derives_from_id", "relation", "similarity", "confirmed")
 
 
+class PastPoints(Sequence):
+    """The points of an "as of" list whose filter only reads the points' own columns,
+    rebuilt from history a page at a time.
+
+    The paginator counts them in SQL and slices them: the slice's ids are read in point
+    order (version, then number) from history, and only those points are rebuilt with
+    their stances, territories, sources and lineage (`provisions_as_of`), so a page costs
+    the same whatever the size of the record. Iterating (to search or sort in Python)
+    rebuilds them all, as before.
+    """
+
+    def __init__(self, moment: datetime, lookups: dict[str, Any], attach: Callable[[datetime, list], None]) -> None:
+        self.moment = moment
+        self.rows = as_of(Provision, moment).filter(**lookups).order_by("version_id", "sort_key", "id")
+        self.attach = attach
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = list(self.rows.values_list("id", flat=True)[index])
+        points = provisions_as_of(self.moment, provision_ids=ids)
+        self.attach(self.moment, points)
+        place = {pk: n for n, pk in enumerate(ids)}
+        return sorted(points, key=lambda point: place[point.pk])
+
+    def __iter__(self) -> Iterator[Provision]:
+        return iter(self[:])
+
+
 @documented("points (provisions)", as_of=True)
 class ProvisionViewSet(AsOfMixin, RecordViewSet):
     """The points of each version, with lineage, territories and each actor's current stance."""
@@ -279,15 +316,33 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
             and AS_OF_PARAM not in request.query_params
         )
 
+    def representation(self) -> Any:
+        """A live point in JSON reads plain rows too (the same `listing.point_rows`)."""
+        request = self.request
+        if as_of_moment(request) is not None or getattr(request.accepted_renderer, "format", "") != "json":
+            return super().representation()
+        pk = as_id(str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")))
+        points = self.get_queryset().prefetch_related(None).filter(pk=pk) if pk is not None else None
+        rows = list(points.values(*POINT_COLUMNS, *TIMESTAMP_COLUMNS)) if points is not None else []
+        if not rows:
+            raise NotFound("No Provision matches the given query.")
+        return point_rows(rows, self._url_around_id())[0]
+
+    def _url_around_id(self) -> tuple[str, str]:
+        return self.get_serializer_class()(context=self.get_serializer_context())._url_around_id
+
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], Provision | list):
             attach_stance_details(args[0] if isinstance(args[0], list) else [args[0]])
         return super().get_serializer(*args, **kwargs)
 
-    def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> list[Provision]:
+    def list_as_of(self, moment: datetime, filters: dict[str, Any]) -> Sequence[Provision]:
         # The live list's predicate (`ProvisionFilter.point_filter`), applied to the points read
         # from history; criteria on the point's own columns narrow the read in SQL first.
         point_filter = self.point_filter
+        if not point_filter.needs_loaded_rows:
+            # Only stored columns decide: count and page in SQL, rebuild only the page's points.
+            return PastPoints(moment, point_filter.stored_lookups(), self._attach_past)
         points = provisions_as_of(moment, **point_filter.stored_lookups())
         self._attach_past(moment, points)
         return [point for point in points if point_filter.matches(point)]
@@ -329,8 +384,14 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         return PointFilter(text=text).apply(queryset)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Live, the list reads plain rows: for JSON `listing.point_rows`, for CSV `exports`;
+        as of a date and in the browsable API, instances for the serializer."""
         if not self._csv_list:
-            return super().list(request, *args, **kwargs)
+            if as_of_moment(request) is not None or getattr(request.accepted_renderer, "format", "") != "json":
+                return super().list(request, *args, **kwargs)
+            points = self.filter_queryset(self.get_queryset()).prefetch_related(None)
+            page = self.paginate_queryset(points.values(*POINT_COLUMNS, *TIMESTAMP_COLUMNS))
+            return self.get_paginated_response(point_rows(page, self._url_around_id()))
         # CSV: rows read as values, without the serializer (`exports`), same columns.
         points = self.filter_queryset(self.get_queryset())
         self._csv_stance_columns, labels = exports.stance_columns_of_query(points)
