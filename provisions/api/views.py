@@ -322,7 +322,10 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         if as_of_moment(request) is not None or getattr(request.accepted_renderer, "format", "") != "json":
             return super().representation()
         pk = as_id(str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")))
-        points = self.get_queryset().prefetch_related(None).filter(pk=pk) if pk is not None else None
+        # filter_queryset: the same backends as any detail (an unknown parameter is a 400).
+        points = (
+            self.filter_queryset(self.get_queryset()).prefetch_related(None).filter(pk=pk) if pk is not None else None
+        )
         rows = list(points.values(*POINT_COLUMNS, *TIMESTAMP_COLUMNS)) if points is not None else []
         if not rows:
             raise NotFound("No Provision matches the given query.")
@@ -340,8 +343,9 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         # The live list's predicate (`ProvisionFilter.point_filter`), applied to the points read
         # from history; criteria on the point's own columns narrow the read in SQL first.
         point_filter = self.point_filter
-        if not point_filter.needs_loaded_rows:
+        if not point_filter.needs_loaded_rows and not wants_csv(self.request):
             # Only stored columns decide: count and page in SQL, rebuild only the page's points.
+            # (Not for CSV: its stance columns come from the whole result, `exports`.)
             return PastPoints(moment, point_filter.stored_lookups(), self._attach_past)
         points = provisions_as_of(moment, **point_filter.stored_lookups())
         self._attach_past(moment, points)
