@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from django.http import Http404
 
 from actors.as_of import events_as_of, positions_as_of
@@ -16,7 +16,9 @@ from actors.stances import current_of, recency
 from history import records
 from history.models import Change, ChangeAction
 from provisions.as_of import provisions_as_of, territories_as_of, versions_as_of
-from provisions.models import ControlObservation, Plan, Provision, Source, Territory, Version
+from provisions.models import ControlObservation, Plan, Provision, Source, TerritorialDisposition, Territory, Version
+
+from .inline import inline_ids, inline_rows, inline_sources, instances, sources_from
 
 
 class Record:
@@ -30,6 +32,11 @@ class Record:
         self.moment = moment
         self._actors: dict[int, Actor] | None = None
         self._versions: list[Version] | None = None
+        # Read once per page, whichever sections of it ask (points and stances per version).
+        self._points: dict[int, list[Provision]] = {}
+        self._stances: dict[int, list[Position]] = {}
+        self._territories: list[Territory] | None = None
+        self._positions: dict[tuple[Any, ...], list[Position]] = {}
 
     @property
     def is_live(self) -> bool:
@@ -53,15 +60,23 @@ class Record:
         return self._actors
 
     def principal_parties(self) -> list[Actor]:
-        actors = self.actors()
-        return [actor for actor in Actor.objects.principal() if actor.pk in actors]
+        """The matrix columns (`Actor.objects.principal()`'s rule and order), from the actors already read."""
+        principal = (actor for actor in self.actors().values() if actor.is_principal)
+        return sorted(principal, key=lambda actor: (actor.matrix_order, actor.name))
 
     def versions(self) -> list[Version]:
         """Versions latest first, each with `.point_count`."""
         if self._versions is None:
             if self.is_live:
+                # The record's cut-off rides along (every row carries it): one query for both.
+                latest_source = Source.objects.filter(published_on__isnull=False).order_by("-published_on")
                 self._versions = list(
-                    Version.objects.with_plan().latest_first().annotate(point_count=Count("provisions"))
+                    Version.objects.with_plan()
+                    .latest_first()
+                    .annotate(
+                        point_count=Count("provisions"),
+                        record_cut_off=Subquery(latest_source.values("published_on")[:1]),
+                    )
                 )
             else:
                 versions = versions_as_of(self.moment)
@@ -90,27 +105,27 @@ class Record:
 
     def cut_off(self) -> date | None:
         """How far the record goes: the date of its latest source (every fact cites one)."""
+        if self.is_live and self.versions():
+            return self.versions()[0].record_cut_off
         sources = Source.objects.all() if self.is_live else records.as_of(Source, self.moment)
         return sources.aggregate(latest=Max("published_on"))["latest"]
 
     def points(self, version: Version) -> list[Provision]:
-        """The points of `version` in order, with their dispositions and current stances."""
+        """The points of `version` in order, with their dispositions and current stances
+        (live, not their own sources: `point()` reads those)."""
+        if version.pk not in self._points:
+            self._points[version.pk] = self._read_points(version)
+        return self._points[version.pk]
+
+    def _read_points(self, version: Version) -> list[Provision]:
         if self.is_live:
-            points = list(Provision.objects.in_version(version).with_relations().in_order())
-            positions = (
-                Position.objects.filter(version=version, provision__isnull=False)
-                .select_related("actor", "actor__represents")
-                .prefetch_related("sources")
-                .current()
-            )
+            points = self._live_points(Provision.objects.in_version(version))
             stances: dict[int, list[Position]] = defaultdict(list)
-            for position in positions:
-                position.source_list = list(position.sources.all())
-                stances[position.provision_id].append(position)
+            for position in self.current_stances(version):
+                if position.provision_id is not None:
+                    stances[position.provision_id].append(position)
             for point in points:
                 point.version = version
-                point.dispositions_list = list(point.dispositions.all())
-                # `source_list`: prefetched by `with_relations`.
                 point.stances = sorted(stances[point.pk], key=lambda p: p.actor.name)
             return points
         points = provisions_as_of(self.moment, version_id=version.pk)
@@ -118,33 +133,124 @@ class Record:
             point.version = version
         return points
 
-    def point(self, pk: int) -> Provision:
-        """One point with its dispositions and current stances; 404 if not on record."""
-        if self.is_live:
-            version_id = Provision.objects.filter(pk=pk).values_list("version_id", flat=True).first()
-        else:
-            version_id = records.as_of(Provision, self.moment).filter(id=pk).values_list("version_id", flat=True)
-            version_id = next(iter(version_id), None)
-        if version_id is None:
-            raise Http404("No such point on record" + (f" on {self.day:%Y-%m-%d}." if self.day else "."))
-        version = self.version(version_id)
-        for point in self.points(version):
-            if point.pk == pk:
-                return point
-        raise Http404("No such point on record.")
+    @staticmethod
+    def _live_points(rows: Any, *, with_sources: bool = False) -> list[Provision]:
+        """Points in order with `.dispositions_list` (and `.source_list` if asked): `with_relations`
+        less what lists of points don't show (their lineage, their sources)."""
+        dispositions = inline_rows(TerritorialDisposition.objects.all(), "provision", related=("territory",))
+        rows = rows.in_order().annotate(dispositions_json=dispositions)
+        if with_sources:
+            rows = rows.annotate(source_rows=inline_sources(Provision.sources))
+        points = list(rows)
+        for point in points:
+            point.dispositions_list = instances(
+                TerritorialDisposition,
+                point.dispositions_json,
+                related=("territory",),
+                key=lambda d: (d.territory.name, d.pk),
+            )
+            if with_sources:
+                point.source_list = sources_from(point.source_rows)
+        return points
 
-    def positions(self, *, current: bool = False, limit: int | None = None, **filters: Any) -> list[Position]:
+    def bare_points(self, version: Version) -> list[Provision]:
+        """The points of `version` in order, their own fields only (no dispositions, stances or
+        sources): one read, for pages that count points rather than show them."""
+        if version.pk in self._points:
+            return self._points[version.pk]
+        if self.is_live:
+            return list(Provision.objects.in_version(version).in_order())
+        rows = records.as_of(Provision, self.moment).filter(version_id=version.pk)
+        return sorted(rows, key=lambda point: point.sort_key)
+
+    def dispositions(self, version: Version) -> list[TerritorialDisposition]:
+        """The territorial dispositions `version`'s points propose, each with `.territory` and
+        `.point`, in point order. Live, one read (no stances or sources of the points)."""
+        if self.is_live and version.pk not in self._points:
+            rows = TerritorialDisposition.objects.filter(provision__version=version)
+            rows = rows.select_related("territory", "provision").order_by("provision__sort_key", "territory__name")
+            found = list(rows)
+            for disposition in found:
+                disposition.point = disposition.provision
+            return found
+        found = []
+        for point in self.points(version):
+            for disposition in point.dispositions_list:
+                disposition.point = point
+                found.append(disposition)
+        return found
+
+    def current_stances(self, version: Version) -> list[Position]:
+        """Live: every current stance on `version`, on its points and on it as a whole, newest
+        first, each with `.actor`, `.version` and `.source_list`; one read per page."""
+        if version.pk not in self._stances:
+            positions = list(
+                Position.objects.filter(version=version)
+                .select_related("actor", "actor__represents", "provision")
+                .annotate(source_rows=inline_sources(Position.sources))
+                .current()
+                .order_by("-taken_on", "-id")
+            )
+            for position in positions:
+                position.version = version
+                position.source_list = sources_from(position.source_rows)
+            self._stances[version.pk] = positions
+        return self._stances[version.pk]
+
+    def whole_version_stances(self, version: Version) -> list[Position]:
+        """Current stances on `version` as a whole (not on one of its points), newest first."""
+        if self.is_live:
+            return [p for p in self.current_stances(version) if p.provision_id is None]
+        return self.positions(current=True, version_id=version.pk, provision__isnull=True)
+
+    def point(self, pk: int) -> Provision:
+        """One point with its dispositions and current stances; 404 if not on record.
+        Reads that point only (its version comes from `versions()`)."""
+        if self.is_live:
+            found = self._live_points(Provision.objects.filter(pk=pk), with_sources=True)
+            for point in found:
+                # The same rule as the version-wide read (`actors.stances`), over the point's positions.
+                stances = current_of(self.positions(provision_id=pk))
+                point.stances = sorted(stances, key=lambda p: p.actor.name)
+        else:
+            found = provisions_as_of(self.moment, provision_ids=[pk])
+        if not found:
+            raise Http404("No such point on record" + (f" on {self.day:%Y-%m-%d}." if self.day else "."))
+        point = found[0]
+        point.version = self.version(point.version_id)
+        return point
+
+    def positions(
+        self, *, current: bool = False, limit: int | None = None, with_sources: bool = True, **filters: Any
+    ) -> list[Position]:
         """Positions on record (newest first), each with `.actor`, `.provision`,
         `.version` and `.source_list`. `current=True` keeps each actor's latest per subject;
-        `limit`: only the newest so many (live, the database reads no more than that)."""
+        `limit`: only the newest so many (live, the database reads no more than that).
+        `with_sources=False`: `.source_list` may be left out (live, one read less).
+        Read once per page for the same arguments."""
+        frozen = {name: tuple(value) if isinstance(value, list | set) else value for name, value in filters.items()}
+        key = (current, limit, with_sources, tuple(sorted(frozen.items())))
+        if key not in self._positions:
+            self._positions[key] = self._read_positions(
+                current=current, limit=limit, with_sources=with_sources, **filters
+            )
+        return self._positions[key]
+
+    def _read_positions(
+        self, *, current: bool, limit: int | None, with_sources: bool, **filters: Any
+    ) -> list[Position]:
         if self.is_live:
             rows = Position.objects.filter(**filters).with_relations().select_related("version__plan")
+            rows = rows.prefetch_related(None)  # sources as `.source_list`, read in the same query
+            if with_sources:
+                rows = rows.annotate(source_rows=inline_sources(Position.sources))
             if current:
                 rows = rows.current()
             rows = rows.order_by("-taken_on", "-id")
             positions = list(rows[:limit] if limit is not None else rows)
-            for position in positions:
-                position.source_list = list(position.sources.all())
+            if with_sources:
+                for position in positions:
+                    position.source_list = sources_from(position.source_rows)
             return positions
         positions = positions_as_of(self.moment, **filters)
         if current:
@@ -162,29 +268,55 @@ class Record:
         return kept[:limit]
 
     def territories(self) -> list[Territory]:
+        """Territories by name, each with `.observations_list` (newest first, each with `.source`)."""
+        if self._territories is None:
+            self._territories = self._read_territories()
+        return self._territories
+
+    def _read_territories(self) -> list[Territory]:
         if self.is_live:
             observations = ControlObservation.objects.select_related("source").order_by("-observed_on", "-id")
             territories = list(
-                Territory.objects.prefetch_related(Prefetch("control_observations", queryset=observations))
+                Territory.objects.order_by("name").prefetch_related(
+                    Prefetch("control_observations", queryset=observations)
+                )
             )
             for territory in territories:
                 territory.observations_list = list(territory.control_observations.all())
             return territories
         return territories_as_of(self.moment)
 
-    def events(self, *, actor_ids: Iterable[int] | None = None, limit: int | None = None) -> list[Event]:
+    def territory_tree(self) -> list[Territory]:
+        """Territories by name, without their control figures (a picker, the parts of a territory)."""
+        if self._territories is not None:
+            return self._territories
+        rows = Territory.objects.all() if self.is_live else records.as_of(Territory, self.moment)
+        return sorted(rows, key=lambda territory: territory.name)
+
+    def events(
+        self, *, actor_ids: Iterable[int] | None = None, limit: int | None = None, with_actors: bool = True
+    ) -> list[Event]:
         """Events newest first (involving one of `actor_ids`, if given; only the newest
-        `limit`, if given: live, the database reads no more than that)."""
+        `limit`, if given: live, the database reads no more than that).
+        `with_actors=False`: `.actor_list` may be left out (live, one read less)."""
         if self.is_live:
-            rows = Event.objects.with_relations().order_by("-occurred_on", "-id")
+            # Sources and actors' ids in the same query; actors come from `actors()`.
+            rows = Event.objects.with_relations().prefetch_related(None)
+            rows = rows.annotate(source_rows=inline_sources(Event.sources))
+            if with_actors:
+                rows = rows.annotate(actor_ids=inline_ids(Event.actors))
+            rows = rows.order_by("-occurred_on", "-id")
             if actor_ids is not None:
                 rows = rows.filter(
                     id__in=Event.actors.through.objects.filter(actor_id__in=list(actor_ids)).values("event_id")
                 )
             events = list(rows[:limit] if limit is not None else rows)
+            actors = self.actors() if with_actors else {}
             for event in events:
-                event.actor_list = list(event.actors.all())
-                event.source_list = list(event.sources.all())
+                event.source_list = sources_from(event.source_rows)
+                if with_actors:
+                    found = (actors[pk] for pk in event.actor_ids or [] if pk in actors)
+                    event.actor_list = sorted(found, key=lambda actor: actor.name)
             return events
         events = events_as_of(self.moment)
         if actor_ids is not None:
@@ -198,10 +330,16 @@ class Record:
     def claims(self, condition: Q) -> list[Claim]:
         """Contested claims matching `condition`, each with `.account_list` (each with `.source`, `.actor`)."""
         if self.is_live:
-            accounts = Account.objects.select_related("source", "actor").order_by("reported_on", "id")
-            claims = list(Claim.objects.filter(condition).prefetch_related(Prefetch("accounts", queryset=accounts)))
+            # Accounts (with their sources) in the same query; actors come from `actors()`.
+            accounts = inline_rows(Account.objects.all(), "claim", related=("source",))
+            claims = list(Claim.objects.filter(condition).annotate(accounts_json=accounts))
+            actors = self.actors()
             for claim in claims:
-                claim.account_list = list(claim.accounts.all())
+                claim.account_list = instances(
+                    Account, claim.accounts_json, related=("source",), key=lambda a: (a.reported_on, a.pk)
+                )
+                for account in claim.account_list:
+                    account.actor = actors.get(account.actor_id)
             return claims
         claims = list(records.as_of(Claim, self.moment).filter(condition))
         accounts = list(records.as_of(Account, self.moment).filter(claim_id__in=[c.pk for c in claims]))
@@ -251,15 +389,15 @@ class Record:
             rows = rows.filter(changed_at__lte=self.moment)
         if actions is not None:
             rows = rows.filter(action__in=list(actions))
-        fetched = list(rows.order_by("-changed_at", "-id")[: limit * 3])
-        updates = [c for c in fetched if c.action == ChangeAction.UPDATED]
-        created = set(
-            Change.objects.filter(
-                action=ChangeAction.CREATED,
-                object_id__in={c.object_id for c in updates},
-                changed_at__in={c.changed_at for c in updates},
-            ).values_list("record_type", "object_id", "changed_at")
+        # Whether the record was created at the same instant, asked in the same query.
+        creation = Change.objects.filter(
+            action=ChangeAction.CREATED,
+            record_type=OuterRef("record_type"),
+            object_id=OuterRef("object_id"),
+            changed_at=OuterRef("changed_at"),
         )
+        rows = rows.annotate(created_then=Exists(creation))
+        fetched = list(rows.order_by("-changed_at", "-id")[: limit * 3])
         seen: set[tuple[str, int, datetime]] = set()
         kept = []
         for change in fetched:
@@ -267,7 +405,7 @@ class Record:
             if key in seen:
                 continue
             seen.add(key)
-            if change.action == ChangeAction.UPDATED and key in created:
+            if change.action == ChangeAction.UPDATED and change.created_then:
                 if actions is not None and ChangeAction.CREATED not in actions:
                     continue
                 change.action = ChangeAction.CREATED

@@ -106,7 +106,7 @@ def overview(request: HttpRequest, record: Record) -> HttpResponse:
         context["plans"] = record.plans()  # plans may be on record before any of their versions
     context.update(
         changes=describe_changes(record, record.changes(limit=8)),
-        events=record.events(limit=6),
+        events=record.events(limit=6, with_actors=False),  # the overview names no event's actors
         cut_off=record.cut_off(),
     )
     return render(request, "provisions/overview.html", context)
@@ -174,7 +174,7 @@ def _pick(value: str, records: list[Any], name: str) -> Any:
 @with_record
 def provision_list(request: HttpRequest, record: Record) -> HttpResponse:
     version = version_from_request(request, record)
-    territories = record.territories()
+    territories = record.territory_tree()  # the filter needs names and parts, not control figures
     form = PointFilterForm(request.GET, territories=territories, parties=actor_groups(record))
     if not form.is_valid():
         problems = "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())
@@ -237,8 +237,7 @@ def _to_comparison(request: HttpRequest, old: Version, new: Version) -> HttpResp
 @with_record
 def territory_list(request: HttpRequest, record: Record) -> HttpResponse:
     version = version_from_request(request, record)
-    points = record.points(version) if version is not None else []
-    rows = territory_rows(record, points)
+    rows = territory_rows(record, record.dispositions(version) if version is not None else [])
     context = {"version": version, "versions": record.versions(), "rows": rows}
     return render(request, "provisions/territory_list.html", context)
 
@@ -281,7 +280,7 @@ def convergence(request: HttpRequest, record: Record) -> HttpResponse:
     version = version_from_request(request, record)
     context: dict[str, Any] = {"version": version, "versions": record.versions(), "attributed": attributed}
     if version is not None:
-        points = record.points(version)
+        points = record.bare_points(version)  # the series counts points, it does not show them
         context["series"] = convergence_series(record, version, points, attributed=attributed)
     current = record.positions(current=True)  # read once: both tables "from draft to draft" use them
     context["acceptance"] = acceptance_across_versions(record, current, attributed=attributed)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any
 
+from django.db.models import F, Model, Value
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 
 from actors.choices import Stance
@@ -142,24 +145,25 @@ class _Names:
                 territory_ids.add(row.parent_id)
             if kind == "actors.account":
                 claim_ids.add(row.claim_id)
-        self.points = (
-            {p.pk: p for p in Provision.objects.filter(pk__in=point_ids).only("id", "version_id", "number", "title")}
-            if point_ids
-            else {}
+        # Points, claims and (live) territories as they are now: one query for the three.
+        now = _read_now(
+            {
+                Provision: (point_ids, ("version_id", "number", "title")),
+                Claim: (claim_ids, ("provision_id", "version_id")),
+                Territory: (territory_ids if record.is_live else set(), ("name",)),
+            }
         )
-        self.territories: dict[int, str] = {}
+        self.points = {row.pk: row for row in now[Provision]}
+        self.claims = {row.pk: row for row in now[Claim]}
+        self.territories: dict[int, str] = {row.pk: row.name for row in now[Territory]}
         self.named_now: set[int] = set()  # territories not yet on record at the page's date
-        if territory_ids:
-            if record.is_live:
-                self.territories = dict(Territory.objects.filter(pk__in=territory_ids).values_list("id", "name"))
-            else:
-                known = records.as_of(Territory, record.moment).filter(id__in=territory_ids)
-                then = {territory.pk: territory.name for territory in known}
-                missing = territory_ids - set(then)
-                now = dict(Territory.objects.filter(pk__in=missing).values_list("id", "name")) if missing else {}
-                self.territories = {**now, **then}
-                self.named_now = set(now)
-        self.claims = Claim.objects.in_bulk(claim_ids) if claim_ids else {}
+        if territory_ids and not record.is_live:
+            known = records.as_of(Territory, record.moment).filter(id__in=territory_ids)
+            then = {territory.pk: territory.name for territory in known}
+            missing = territory_ids - set(then)
+            later = dict(Territory.objects.filter(pk__in=missing).values_list("id", "name")) if missing else {}
+            self.territories = {**later, **then}
+            self.named_now = set(later)
 
     def territory(self, pk: int | None) -> str:
         if pk is None:
@@ -238,6 +242,28 @@ class _Names:
         if isinstance(value, str):
             return f"“{_short(value, SHORT_VALUE)}”"
         return str(value)
+
+
+def _read_now(wanted: dict[type[Model], tuple[set[int], tuple[str, ...]]]) -> dict[type[Model], list[Any]]:
+    """Rows of several models by id, as they are now, in one query (a UNION of one part per
+    model with ids wanted): `{model: (ids, fields)}` gives `{model: [instance with those fields]}`."""
+    parts = []
+    for model, (ids, fields) in wanted.items():
+        if ids:
+            state = JSONObject(id=F("id"), **{name: F(name) for name in fields})
+            label = Value(model._meta.label_lower)
+            rows = model.objects.filter(pk__in=ids).order_by().annotate(read_type=label, read_state=state)
+            parts.append(rows.values_list("read_type", "read_state"))
+    found: dict[type[Model], list[Any]] = {model: [] for model in wanted}
+    if not parts:
+        return found
+    by_label = {model._meta.label_lower: model for model in wanted}
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for label, state in rows:
+        model = by_label[label]
+        state = state if isinstance(state, dict) else json.loads(state)
+        found[model].append(model(**state))
+    return found
 
 
 def _short(text: str, limit: int) -> str:

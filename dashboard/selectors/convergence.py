@@ -58,7 +58,7 @@ def convergence_series(
     """
     parties = record.principal_parties() if parties is None else parties
     point_ids = {point.pk for point in points}
-    positions = [p for p in record.positions(version_id=version.pk, provision__isnull=False) if p.provision_id]
+    positions = record.positions(version_id=version.pk, provision__isnull=False, with_sources=False)
     # Only what the parties (or their people) stated counts; stances attributed by others don't.
     positions = [p for p in positions if p.provision_id in point_ids and (attributed or p.attribution != ATTRIBUTED)]
     steps = []

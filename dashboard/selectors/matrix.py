@@ -75,7 +75,7 @@ def stance_matrix(
     """Points as rows, parties (the principal ones by default) as columns."""
     parties = record.principal_parties() if parties is None else parties
     on_points = [position for point in points for position in point.stances]
-    on_whole = record.positions(current=True, version_id=version.pk, provision__isnull=True)
+    on_whole = record.whole_version_stances(version)
     chosen = counted_stances([*on_points, *on_whole], parties)
     return StanceMatrix(
         version=version,

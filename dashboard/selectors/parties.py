@@ -48,9 +48,7 @@ def party_summaries(record: Record, version: Version | None, points: list[Provis
     """
     actors = sorted(record.actors().values(), key=lambda a: (not a.is_principal, a.matrix_order, a.name))
     on_points = [position for point in points for position in point.stances]
-    on_whole = (
-        record.positions(current=True, version_id=version.pk, provision__isnull=True) if version is not None else []
-    )
+    on_whole = record.whole_version_stances(version) if version is not None else []
     parties = [a for a in actors if a.represents_id is None]
     chosen = counted_stances([*on_points, *on_whole], parties)
     own = {(p.provision_id, p.actor_id): p for p in [*on_points, *on_whole]}

@@ -138,8 +138,10 @@ def point_detail(record: Record, pk: int) -> PointDetail:
     stances = [StanceHistory(rows[0].actor, rows[0], rows[1:]) for rows in grouped.values()]
     stances.sort(key=lambda s: (s.actor.represents_id is not None, s.actor.name))
 
-    claims = record.claims(Q(provision_id=pk))
-    on_version = version_claims(record, version)
+    # The point's claims and its version's, in one read.
+    both = record.claims(Q(provision_id=pk) | Q(version_id=version.pk, provision__isnull=True))
+    claims = [claim for claim in both if claim.provision_id == pk]
+    on_version = [claim for claim in both if claim.provision_id is None]
 
     visible = {v.pk for v in record.versions()}
     back, forward = lineage_of(point)

@@ -30,15 +30,30 @@ def source_citations(record: Record, pk: int) -> SourceCitations:
     source = Source.objects.filter(pk=pk).first()
     if source is None:
         raise Http404("No such source.")
-    positions = record.positions(sources=pk) if record.is_live else _cited(record.positions(), pk)
-    events = [e for e in record.events() if any(s.pk == pk for s in e.source_list)]
-    observations = []
-    for territory in record.territories():
-        for observation in territory.observations_list:
-            if observation.source_id == pk:
-                observation.territory = territory
-                observations.append(observation)
-    accounts = [a for a in record.accounts() if a.source_id == pk]
+    if record.is_live:
+        # Filtered in SQL, each read no wider than what the page shows (no sources of the citing rows).
+        positions = record.positions(sources=pk, with_sources=False)
+        events = list(Event.objects.filter(sources=pk).order_by("-occurred_on", "-id"))
+        observations = list(
+            ControlObservation.objects.filter(source_id=pk)
+            .select_related("territory")
+            .order_by("territory__name", "-observed_on", "-id")
+        )
+        accounts = list(
+            Account.objects.filter(source_id=pk).select_related("claim", "actor").order_by("-reported_on", "-id")
+        )
+        for account in accounts:
+            account.source = source
+    else:
+        positions = _cited(record.positions(), pk)
+        events = [e for e in record.events() if any(s.pk == pk for s in e.source_list)]
+        observations = []
+        for territory in record.territories():
+            for observation in territory.observations_list:
+                if observation.source_id == pk:
+                    observation.territory = territory
+                    observations.append(observation)
+        accounts = [a for a in record.accounts() if a.source_id == pk]
     versions = record.versions()
     if record.is_live:
         cited = set(Version.sources.through.objects.filter(source_id=pk).values_list("version_id", flat=True))

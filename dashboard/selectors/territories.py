@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisions.models import ControlObservation, Provision, Territory
+from provisions.models import ControlObservation, Territory
 
 from ..record import Record
 
@@ -25,15 +25,13 @@ class TerritoryRow:
         return sorted({d.disposition for d in self.dispositions})
 
 
-def territory_rows(record: Record, points: list[Provision]) -> list[TerritoryRow]:
-    """Every territory with what the given points propose for it and its latest
-    control figures (one per source: sources disagree, none overrides another)."""
+def territory_rows(record: Record, dispositions: list[Any]) -> list[TerritoryRow]:
+    """Every territory with the given dispositions (`Record.dispositions`: each with `.point`)
+    and its latest control figures (one per source: sources disagree, none overrides another)."""
     territories = record.territories()
     proposed: dict[int, list[Any]] = defaultdict(list)
-    for point in points:
-        for disposition in point.dispositions_list:
-            disposition.point = point
-            proposed[disposition.territory_id].append(disposition)
+    for disposition in dispositions:
+        proposed[disposition.territory_id].append(disposition)
     rows = []
     for territory in territories:
         latest: dict[int, ControlObservation] = {}

@@ -15,8 +15,30 @@ from tests.dashboard.conftest import grow, point
 
 pytestmark = pytest.mark.django_db
 
-# No page may ever need more than this, live or as of a date.
-CEILING = 40
+# No page may need more than this, live or as of a date (issue 12)...
+CEILING = 8
+# ...except these, pinned at the lowest reached so far: (page, mode) -> queries. As of a date,
+# points, stances and events are rebuilt from history by `provisions.as_of` / `actors.as_of`,
+# a few queries per kind of record.
+BUDGETS: dict[tuple[str, str], int] = {
+    ("overview", "live"): 9,
+    ("point 21", "live"): 10,  # `provisions.selectors.lineage_of` alone runs four
+    ("grown point", "live"): 10,
+    ("party", "live"): 10,
+    ("overview", "as-of"): 29,
+    ("points", "as-of"): 18,
+    ("points filtered", "as-of"): 18,
+    ("point 21", "as-of"): 26,
+    ("grown point", "as-of"): 26,
+    ("compare", "as-of"): 20,
+    ("territories", "as-of"): 16,
+    ("timeline", "as-of"): 21,
+    ("timeline of a party", "as-of"): 21,
+    ("convergence", "as-of"): 16,
+    ("parties", "as-of"): 17,
+    ("party", "as-of"): 33,
+    ("source", "as-of"): 23,
+}
 
 
 def page_urls(draft: Version) -> dict[str, str]:
@@ -53,11 +75,15 @@ def count_queries(client, url: str, params: dict[str, str]) -> int:
 def test_every_page_runs_the_same_number_of_queries_at_two_data_sizes(
     client, draft, as_of, django_assert_max_num_queries
 ):
+    mode = "as-of" if as_of else "live"
     params = {"as_of": datetime.date.today().isoformat()} if as_of else {}
+    # SQLite's one-off probe of its JSON support (once per connection, not per page) runs now.
+    assert connection.features.supports_json_field
     grow(draft, 1)
     urls = page_urls(draft)
     small = {name: count_queries(client, url, params) for name, url in urls.items()}
-    assert max(small.values()) <= CEILING, small
+    over = {name: n for name, n in small.items() if n > BUDGETS.get((name, mode), CEILING)}
+    assert not over, f"{mode}: over budget {over}; all pages {small}"
 
     grow(draft, 5)  # six times as much of everything
     for name, url in urls.items():
