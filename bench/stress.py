@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -342,12 +343,14 @@ def start_server(url: str, workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("gunicorn did not start")
 
 
-def replay_feed(session: requests.Session, base: str) -> tuple[dict, list[int]]:
+def replay_changes(fetch_page: Callable[[str], dict], *, most_pages: int = 100_000) -> tuple[dict, list[int]]:
+    """What a consumer of the change feed does: poll from the start (`fetch_page(cursor)` answers
+    one page), apply every entry in order. The records as last written, and the ids seen."""
     store: dict[tuple[str, int], dict] = {}
     seen: list[int] = []
     cursor = "0"
-    while True:
-        body = session.get(f"{base}/api/v1/changes/", params={"after": cursor, "page_size": 500}, timeout=60).json()
+    for _ in range(most_pages):
+        body = fetch_page(cursor)
         for entry in body["results"]:
             seen.append(entry["id"])
             key = (entry["record_type"], entry["record_id"])
@@ -358,6 +361,15 @@ def replay_feed(session: requests.Session, base: str) -> tuple[dict, list[int]]:
         cursor = body["next_cursor"]
         if not body["has_more"]:
             return store, seen
+    raise AssertionError("the feed never ended")
+
+
+def replay_feed(session: requests.Session, base: str) -> tuple[dict, list[int]]:
+    return replay_changes(
+        lambda cursor: session.get(
+            f"{base}/api/v1/changes/", params={"after": cursor, "page_size": 500}, timeout=60
+        ).json()
+    )
 
 
 def listed(session: requests.Session, base: str, resource: str) -> dict[int, dict]:

@@ -1,6 +1,7 @@
 import pytest
 
 from actors.models import Event
+from bench.stress import replay_changes
 from history.feed import change_payload, feed_entries
 from history.models import Change
 from provisions.models import Provision
@@ -11,22 +12,10 @@ pytestmark = pytest.mark.django_db
 
 def replay(api, page_size: int = 7) -> tuple[dict[tuple[str, int], dict], list[int]]:
     """What a consumer does: poll from the start, apply every entry in order."""
-    store: dict[tuple[str, int], dict] = {}
-    seen: list[int] = []
-    cursor = "0"
-    for _ in range(10_000):
-        body = api.get("/api/v1/changes/", {"after": cursor, "page_size": page_size}).json()
-        for entry in body["results"]:
-            seen.append(entry["id"])
-            key = (entry["record_type"], entry["record_id"])
-            if entry["action"] == "deleted":
-                store.pop(key, None)
-            else:
-                store[key] = entry["data"]
-        cursor = body["next_cursor"]
-        if not body["has_more"]:
-            return store, seen
-    raise AssertionError("the feed never ended")
+    return replay_changes(
+        lambda cursor: api.get("/api/v1/changes/", {"after": cursor, "page_size": page_size}).json(),
+        most_pages=10_000,
+    )
 
 
 def listed(api, resource: str) -> dict[int, dict]:
