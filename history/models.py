@@ -10,6 +10,10 @@ class ChangeAction(models.TextChoices):
     DELETED = "deleted", "Deleted"
 
 
+# Changes to what was already on record (the timeline lists these; it has its own entries for creations).
+EDIT_ACTIONS = [ChangeAction.UPDATED.value, ChangeAction.DELETED.value]
+
+
 class ChangeReason(models.TextChoices):
     """Reasons a recorded write carries (its history row's `history_change_reason`) when a
     reader acts on them: the importer writes them, webhooks read them. Defined once here."""
@@ -37,7 +41,16 @@ class Change(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["record_type", "object_id", "id"])]
+        indexes = [
+            models.Index(fields=["record_type", "object_id", "id"]),
+            # "Latest changes" lists edits and deletions newest first; creations are most of the
+            # log, so a partial index keeps that read a page's worth however long the log.
+            models.Index(
+                fields=["-changed_at", "-id"],
+                name="change_edits_newest_first",
+                condition=models.Q(action__in=EDIT_ACTIONS),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.action} {self.record_type} {self.object_id}"

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from actors.models import Actor, Position
 from actors.stances import speaks_for
-from history.models import ChangeAction
+from history.models import EDIT_ACTIONS
 from provisions.models import Source
 
 from ..record import Record
@@ -108,7 +108,7 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
                 order=account.pk,
             )
         )
-    for change in describe_changes(record, record.changes(limit=limit, actions=[ChangeAction.UPDATED, "deleted"])):
+    for change in describe_changes(record, record.changes(limit=limit, actions=EDIT_ACTIONS)):
         if party is not None and not (change.actor and _involves(change.actor, party)):
             continue
         entries.append(
