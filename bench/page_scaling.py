@@ -92,11 +92,17 @@ def median_ms(port: int, path: str, *, requests: int, seconds: float) -> tuple[f
     return statistics.median(times) * 1000, failures
 
 
-def measure(database_url: str, port: int, *, requests: int, seconds: float) -> dict[str, tuple[float, int]]:
+def measure(
+    database_url: str, port: int, *, requests: int, seconds: float, only: str = ""
+) -> dict[str, tuple[float, int]]:
     os.environ["DATABASE_URL"] = database_url
     server = start_server(port, workers=1)
     try:
-        return {name: median_ms(port, path, requests=requests, seconds=seconds) for name, path in pages(port).items()}
+        return {
+            name: median_ms(port, path, requests=requests, seconds=seconds)
+            for name, path in pages(port).items()
+            if only in name
+        }
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -110,12 +116,13 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=15, help="at most this many requests per page")
     parser.add_argument("--seconds", type=float, default=10, help="and at most this long per page")
     parser.add_argument("--max-ratio", type=float, default=2.0)
+    parser.add_argument("--only", default="", help="measure only the pages whose name contains this")
     args = parser.parse_args()
     if not (args.small.startswith("postgres") and args.large.startswith("postgres")):
         print("Both databases must be PostgreSQL ones filled by bench/generate.py.", file=sys.stderr)
         return 2
-    small = measure(args.small, args.port, requests=args.requests, seconds=args.seconds)
-    large = measure(args.large, args.port, requests=args.requests, seconds=args.seconds)
+    small = measure(args.small, args.port, requests=args.requests, seconds=args.seconds, only=args.only)
+    large = measure(args.large, args.port, requests=args.requests, seconds=args.seconds, only=args.only)
     print(f"gunicorn 1 worker, sequential requests (at most {args.requests} or {args.seconds:g} s a page), 127.0.0.1")
     print(f"{'page or endpoint':44} {'small p50 ms':>12} {'large p50 ms':>12} {'ratio':>7}")
     worst = 0.0
