@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import Aggregate, F, Field, JSONField, Model, OuterRef, QuerySet, Subquery
+from django.db.models import Aggregate, F, Field, JSONField, Model, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import JSONObject
 
 from provisions.models import Source
@@ -37,12 +37,18 @@ def _fields(model: type[Model]) -> list[Field]:
     return [field for field in model._meta.concrete_fields if field.attname not in BOOKKEEPING]
 
 
-def _json_of(model: type[Model], prefix: str = "", related: Iterable[str] = ()) -> JSONObject:
+def json_columns(model: type[Model], prefix: str = "", related: Iterable[str] = ()) -> dict[str, Any]:
+    """The keys and expressions of a row of `model` as a JSON object (`instance` reads it back),
+    with the `related` foreign keys' rows nested."""
     columns: dict[str, Any] = {field.attname: F(prefix + field.attname) for field in _fields(model)}
     for name in related:
         target = model._meta.get_field(name).related_model
         columns[name] = _json_of(target, f"{prefix}{name}__")
-    return JSONObject(**columns)
+    return columns
+
+
+def _json_of(model: type[Model], prefix: str = "", related: Iterable[str] = ()) -> JSONObject:
+    return JSONObject(**json_columns(model, prefix, related))
 
 
 def inline_rows(rows: QuerySet, owner: str, *, related: Iterable[str] = ()) -> Subquery:
@@ -68,17 +74,18 @@ def instances(
 ) -> list[Any]:
     """Model instances from `inline_rows`' JSON (values as the database's JSON gives them,
     dates as text), the `related` foreign keys set, sorted by `key` if given."""
-    built = [_instance(model, row, tuple(related)) for row in rows or []]
+    built = [instance(model, row, related=related) for row in rows or []]
     return sorted(built, key=key) if key is not None else built
 
 
-def _instance(model: type[Model], row: dict[str, Any], related: tuple[str, ...]) -> Model:
-    instance = model(**{field.attname: field.to_python(row.get(field.attname)) for field in _fields(model)})
-    instance._state.adding = False
+def instance(model: type[Model], row: dict[str, Any], *, related: Iterable[str] = ()) -> Any:
+    """One model instance from a JSON row of `json_columns`, the `related` foreign keys set."""
+    built = model(**{field.attname: field.to_python(row.get(field.attname)) for field in _fields(model)})
+    built._state.adding = False
     for name in related:
         target = model._meta.get_field(name).related_model
-        setattr(instance, name, _instance(target, row[name], ()) if row.get(name) else None)
-    return instance
+        setattr(built, name, instance(target, row[name]) if row.get(name) else None)
+    return built
 
 
 # --- Sources, through a many-to-many field -------------------------------------------------
@@ -94,7 +101,7 @@ def inline_sources(relation: Any) -> Subquery:
 def sources_from(rows: list[dict[str, Any]] | None) -> list[Source]:
     """The `Source` instances of `inline_sources`' JSON, in `Source`'s own order (latest
     publication first, undated last, then publisher and title)."""
-    sources = [_instance(Source, row["source"], ()) for row in rows or []]
+    sources = [instance(Source, row["source"]) for row in rows or []]
     sources.sort(key=lambda s: (s.publisher, s.title))
     sources.sort(key=lambda s: s.published_on or date.min, reverse=True)
     return sources
@@ -113,3 +120,26 @@ def inline_ids(relation: Any) -> Subquery:
         .values("ids")
     )
     return Subquery(array, output_field=JSONField())
+
+
+# --- Rows of several tables, in one query -----------------------------------------------
+
+
+def rows_together(parts: dict[str, tuple[QuerySet, dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows of several querysets in one query (a UNION ALL of one JSON object per row), for
+    reads every page makes that would each take a query of their own.
+
+    `parts`: name -> (rows, the JSON object's keys and expressions, e.g. `json_columns(model)`).
+    Gives name -> the rows' JSON objects (values as `instance` reads them), in no set order.
+    """
+    selects = [
+        rows.order_by()
+        .annotate(row_part=Value(name), row_json=JSONObject(**columns))
+        .values_list("row_part", "row_json")
+        for name, (rows, columns) in parts.items()
+    ]
+    found: dict[str, list[dict[str, Any]]] = {name: [] for name in parts}
+    union = selects[0].union(*selects[1:], all=True) if len(selects) > 1 else selects[0]
+    for name, row in union:
+        found[name].append(row)
+    return found

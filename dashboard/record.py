@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.http import Http404
 
 from actors.as_of import events_as_of, positions_as_of
@@ -18,6 +18,7 @@ from history.models import Change, ChangeAction
 from provisions.as_of import provisions_as_of, territories_as_of, versions_as_of
 from provisions.models import ControlObservation, Plan, Provision, Source, TerritorialDisposition, Territory, Version
 
+from .frame import live_actors_and_versions
 from .inline import inline_ids, inline_rows, inline_sources, instances, sources_from
 
 
@@ -52,7 +53,7 @@ class Record:
         if self._actors is None:
             live = Actor.objects.select_related("represents")
             if self.is_live:
-                actors = live.in_bulk()
+                actors, self._versions = live_actors_and_versions()  # the versions in the same query
             else:
                 existing = records.as_of(Actor, self.moment).values_list("id", flat=True)
                 actors = records.live_or_last_known(Actor, existing, live)
@@ -68,16 +69,8 @@ class Record:
         """Versions latest first, each with `.point_count`."""
         if self._versions is None:
             if self.is_live:
-                # The record's cut-off rides along (every row carries it): one query for both.
-                latest_source = Source.objects.filter(published_on__isnull=False).order_by("-published_on")
-                self._versions = list(
-                    Version.objects.with_plan()
-                    .latest_first()
-                    .annotate(
-                        point_count=Count("provisions"),
-                        record_cut_off=Subquery(latest_source.values("published_on")[:1]),
-                    )
-                )
+                # The record's cut-off rides along (every row carries it), and the actors.
+                self._actors, self._versions = live_actors_and_versions()
             else:
                 versions = versions_as_of(self.moment)
                 counts = Counter(records.as_of(Provision, self.moment).values_list("version_id", flat=True))

@@ -300,8 +300,7 @@ def source_detail(request: HttpRequest, record: Record, pk: int) -> HttpResponse
 @with_record
 def actor_list(request: HttpRequest, record: Record) -> HttpResponse:
     version = version_from_request(request, record)
-    points = record.points(version) if version is not None else []
-    summaries = party_summaries(record, version, points)
+    summaries = party_summaries(record, version)
     context = {
         "version": version,
         "versions": record.versions(),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .choices import PointTextBasis
 from .diffing import DiffSegment, word_diff
@@ -48,19 +49,22 @@ class VersionComparison:
         return counts
 
 
-def _family_plan_ids(plan_ids: set[int]) -> set[int]:
-    """The plans whose points can be linked: these, the plans they answer, their counter-proposals."""
-    rows = Plan.objects.filter(Q(id__in=plan_ids) | Q(answers_id__in=plan_ids) | Q(counter_proposals__in=plan_ids))
-    return set(rows.values_list("id", flat=True)) | plan_ids
+def _family_links(plan_ids: set[int]) -> QuerySet[Lineage]:
+    """The lineage links that can touch points of these plans: links from or to a point of
+    these plans, of the plans they answer or of their counter-proposals. One query: the family
+    of plans is a subquery of it."""
+    family = Plan.objects.filter(
+        Q(id__in=plan_ids) | Q(answers_id__in=plan_ids) | Q(counter_proposals__in=plan_ids)
+    ).values("id")
+    return Lineage.objects.filter(
+        Q(provision__version__plan_id__in=family) | Q(derives_from__version__plan_id__in=family)
+    )
 
 
-def _lineage_graph(plan_ids: set[int]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """Parents and children of every point in these plans, from one query."""
+def _lineage_graph(pairs: Iterable[tuple[int, int]]) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Parents and children of every point, from (point, point it derives from) pairs."""
     parents: dict[int, set[int]] = defaultdict(set)
     children: dict[int, set[int]] = defaultdict(set)
-    pairs = Lineage.objects.filter(
-        Q(provision__version__plan_id__in=plan_ids) | Q(derives_from__version__plan_id__in=plan_ids)
-    ).values_list("provision_id", "derives_from_id")
     for child, parent in pairs:
         parents[child].add(parent)
         children[parent].add(child)
@@ -119,7 +123,8 @@ def compare_versions(
         # A version against itself: every point is its own match (lineage never links a point to itself).
         changes = [PointChange("unchanged", old=[point], new=point) for point in new_points.values()]
         return VersionComparison(old_version, new_version, changes)
-    parents, _children = _lineage_graph(_family_plan_ids({old_version.plan_id, new_version.plan_id}))
+    family_links = _family_links({old_version.plan_id, new_version.plan_id})
+    parents, _children = _lineage_graph(family_links.values_list("provision_id", "derives_from_id"))
 
     ancestry = {
         point.id: sorted(_reach(point.id, parents, set(old_points)), key=lambda pk: old_points[pk].sort_key)
@@ -189,10 +194,11 @@ def lineage_of(provision: Provision) -> tuple[list[LineageStep], list[LineageSte
     """The same point in earlier versions (nearest first) and in later ones.
 
     Direct neighbours carry their `link` (so a link the importer proposed and no
-    editor confirmed yet can be shown as such). A fixed number of queries,
-    whatever the history length.
+    editor confirmed yet can be shown as such). Two queries whatever the history length:
+    the family's links (the direct ones among them), then the points reached.
     """
-    parents, children = _lineage_graph(_family_plan_ids({provision.version.plan_id}))
+    links = list(_family_links({provision.version.plan_id}))
+    parents, children = _lineage_graph((link.provision_id, link.derives_from_id) for link in links)
 
     def walk(edges: dict[int, set[int]]) -> dict[int, int]:
         depth: dict[int, int] = {}
@@ -208,16 +214,15 @@ def lineage_of(provision: Provision) -> tuple[list[LineageStep], list[LineageSte
     earlier, later = walk(parents), walk(children)
     points = Provision.objects.filter(id__in=set(earlier) | set(later)).select_related("version", "version__plan")
     by_id = {p.id: p for p in points}
-    direct = Lineage.objects.filter(Q(provision=provision) | Q(derives_from=provision))
-    links = {
-        (link.derives_from_id if link.provision_id == provision.id else link.provision_id): link for link in direct
-    }
+    # The direct links, keyed by the point at their other end.
+    direct = {link.derives_from_id: link for link in links if link.provision_id == provision.id}
+    direct |= {link.provision_id: link for link in links if link.derives_from_id == provision.id}
     back = sorted(
-        (LineageStep(by_id[pk], -d, links.get(pk) if d == 1 else None) for pk, d in earlier.items()),
+        (LineageStep(by_id[pk], -d, direct.get(pk) if d == 1 else None) for pk, d in earlier.items()),
         key=lambda s: (-s.depth, s.provision.sort_key),
     )
     forward = sorted(
-        (LineageStep(by_id[pk], d, links.get(pk) if d == 1 else None) for pk, d in later.items()),
+        (LineageStep(by_id[pk], d, direct.get(pk) if d == 1 else None) for pk, d in later.items()),
         key=lambda s: (s.depth, s.provision.sort_key),
     )
     return back, forward

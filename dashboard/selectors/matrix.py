@@ -85,7 +85,10 @@ def stance_matrix(
     )
 
 
-def stance_counts(cells: Iterable[PartyStance]) -> dict[str, int]:
-    """How many cells hold each stance; "none" counts the cells without one."""
+def stance_counts(cells: Iterable[PartyStance], out_of: int | None = None) -> dict[str, int]:
+    """How many cells hold each stance; "none" counts the cells without one, or, given `out_of`
+    (how many subjects in all, cells of subjects nobody took a stance on left out), the rest."""
     counts = Counter(item.stance for item in cells)
+    if out_of is not None:
+        counts[NO_STANCE] = out_of - sum(counts[value] for value in Stance.values)
     return {value: counts[value] for value in [*Stance.values, NO_STANCE]}

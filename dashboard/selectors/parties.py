@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from actors.choices import ActorKind
-from actors.models import Actor
+from actors.models import Actor, Position
 from actors.stances import counted_stances
 from provisions.models import Provision, Version
 
@@ -40,12 +40,37 @@ class PartySummary:
     representatives: list[Actor]
 
 
-def party_summaries(record: Record, version: Version | None, points: list[Provision]) -> list[PartySummary]:
+def points_with_stances(record: Record, version: Version | None) -> tuple[list[Provision], int]:
+    """The points of `version` some actor has a current stance on, in order, each with `.stances`
+    (as `Record.points` gives them), and how many points the version has in all.
+
+    Live, from the version's current stances alone, whose points ride along with them: the
+    parties pages show no point without a stance, they only count them.
+    """
+    if version is None:
+        return [], 0
+    if not record.is_live:
+        points = record.points(version)
+        return [point for point in points if point.stances], len(points)
+    points: dict[int, Provision] = {}
+    stances: dict[int, list[Position]] = defaultdict(list)
+    for position in record.current_stances(version):
+        if position.provision_id is not None:
+            points.setdefault(position.provision_id, position.provision)
+            stances[position.provision_id].append(position)
+    for pk, point in points.items():
+        point.version = version
+        point.stances = sorted(stances[pk], key=lambda p: p.actor.name)
+    return sorted(points.values(), key=lambda point: (point.sort_key, point.pk)), version.point_count
+
+
+def party_summaries(record: Record, version: Version | None) -> list[PartySummary]:
     """Every actor with how many points of `version` it supports, conditions, opposes…
 
     Parties (states, blocs, organizations) count by the matrix rule; a person counts
     their own stances only.
     """
+    points, point_count = points_with_stances(record, version)
     actors = sorted(record.actors().values(), key=lambda a: (not a.is_principal, a.matrix_order, a.name))
     on_points = [position for point in points for position in point.stances]
     on_whole = record.whole_version_stances(version) if version is not None else []
@@ -64,7 +89,8 @@ def party_summaries(record: Record, version: Version | None, points: list[Provis
         else:
             cells = [PartyStance(actor, own.get((point.pk, actor.pk))) for point in points]
             whole = PartyStance(actor, own.get((None, actor.pk)))
-        summaries.append(PartySummary(actor, stance_counts(cells), whole, representatives[actor.pk]))
+        counts = stance_counts(cells, out_of=point_count)
+        summaries.append(PartySummary(actor, counts, whole, representatives[actor.pk]))
     return summaries
 
 
@@ -72,7 +98,7 @@ def party_summaries(record: Record, version: Version | None, points: list[Provis
 class ActorProfile:
     actor: Actor
     summary: PartySummary
-    cells: list[tuple[Provision, PartyStance]]  # its stance on each point of the version in focus
+    cells: list[tuple[Provision, PartyStance]]  # its stance on each point of the version in focus with a stance
     entries: list[TimelineEntry]  # its stances, statements and events over time
 
     @property
@@ -83,8 +109,8 @@ class ActorProfile:
 
 def actor_profile(record: Record, actor: Actor, version: Version | None) -> ActorProfile:
     """One party (with the people who speak for it) or one person: stances and record over time."""
-    points = record.points(version) if version is not None else []
-    summary = next(s for s in party_summaries(record, version, points) if s.actor.pk == actor.pk)
+    points, _count = points_with_stances(record, version)
+    summary = next(s for s in party_summaries(record, version) if s.actor.pk == actor.pk)
     if actor.represents_id is None:
         chosen = counted_stances([p for point in points for p in point.stances], [actor])
         cells = [(point, cell(chosen, point.pk, actor)) for point in points]

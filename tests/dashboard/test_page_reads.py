@@ -7,12 +7,14 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import Count, Max
 from django.test.utils import CaptureQueriesContext
 
 from actors.models import Actor
 from dashboard.record import Record
 from dashboard.selectors.timeline import timeline, timeline_page
 from history.records import end_of_day
+from provisions.models import Source, Version
 
 WHOLE = 10**6  # more entries than any record holds: every row is read, as before
 
@@ -58,3 +60,39 @@ def test_the_overview_reads_only_the_events_it_shows(client, demo_data):
         assert client.get("/").status_code == 200
     reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT") and 'FROM "actors_event"' in q["sql"]]
     assert reads and all("LIMIT 6" in sql for sql in reads), reads
+
+
+def _fields(instance) -> dict:
+    return {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if not f.attname.endswith("d_at")
+    }
+
+
+def test_the_live_record_reads_its_actors_and_versions_in_one_query(demo_data, django_assert_num_queries):
+    """Every page needs both (party names, the version picker): one read gives what the ORM gives."""
+    Version.objects.create(plan=Version.objects.first().plan, label="No points yet", dated=datetime.date(2026, 1, 2))
+    record = Record()
+    # SQLite's one-off probe of its JSON support (once per connection, not per page) runs now.
+    assert connection.features.supports_json_field
+    with django_assert_num_queries(1):
+        actors, versions = record.actors(), record.versions()
+    expected_actors = Actor.objects.select_related("represents").in_bulk()
+    assert list(actors) == list(expected_actors)
+    for pk, actor in actors.items():
+        assert _fields(actor) == _fields(expected_actors[pk])
+        assert actor.represents == expected_actors[pk].represents
+    expected = Version.objects.with_plan().latest_first().annotate(point_count=Count("provisions"))
+    assert [v.pk for v in versions] == [v.pk for v in expected]
+    for version, want in zip(versions, expected, strict=True):
+        assert _fields(version) == _fields(want)
+        assert _fields(version.plan) == _fields(want.plan)
+        assert (version.proposed_by, version.revises, version.point_count) == (
+            want.proposed_by,
+            want.revises,
+            want.point_count,
+        )
+        assert version.revises is None or version.revises.plan == want.revises.plan
+    assert 0 in {v.point_count for v in versions}
+    assert record.cut_off() == Source.objects.aggregate(latest=Max("published_on"))["latest"]

@@ -21,10 +21,6 @@ CEILING = 8
 # points, stances and events are rebuilt from history by `provisions.as_of` / `actors.as_of`,
 # a few queries per kind of record.
 BUDGETS: dict[tuple[str, str], int] = {
-    ("overview", "live"): 9,
-    ("point 21", "live"): 10,  # `provisions.selectors.lineage_of` alone runs four
-    ("grown point", "live"): 10,
-    ("party", "live"): 10,
     ("overview", "as-of"): 29,
     ("points", "as-of"): 18,
     ("points filtered", "as-of"): 18,

@@ -115,6 +115,28 @@ def test_lineage_of_lists_the_point_in_earlier_and_later_versions(drafts):
     assert [step.provision for step in later] == [n["n2"]]
 
 
+def test_lineage_of_follows_links_through_versions_in_two_queries(drafts, django_assert_num_queries):
+    old, new, o, n = drafts
+    final = VersionFactory(plan=old.plan, label="Final", dated=datetime.date(2025, 12, 1), revises=new)
+    last = ProvisionFactory(version=final, number="1", text="Text of point 2, reworded again.")
+    lineage_link(provision=last, derives_from=n["n3"], relation="carried")
+    answer = VersionFactory(plan=PlanFactory(answers=old.plan), label="Counter-proposal")
+    countered = ProvisionFactory(version=answer, number="1", text="Point 2, countered.")
+    lineage_link(provision=countered, derives_from=o[2])
+    with django_assert_num_queries(2):
+        earlier, later = lineage_of(o[2])
+    assert earlier == []
+    assert [(step.provision, step.depth) for step in later] == [(countered, 1), (n["n3"], 1), (last, 2)]
+    # Direct neighbours carry their link; a point two steps away has none of its own.
+    assert [step.link.relation if step.link else None for step in later] == ["reworded", "reworded", None]
+    with django_assert_num_queries(2):
+        earlier, later = lineage_of(last)
+    assert [(step.provision, step.depth, step.link is not None) for step in earlier] == [
+        (n["n3"], -1, True),
+        (o[2], -2, False),
+    ]
+
+
 def test_word_diff_marks_inserted_and_deleted_words():
     segments = word_diff("Ukraine will hold elections in 100 days.", "Ukraine will hold elections in 180 days.")
     assert [(s.op, s.text) for s in segments if s.op != "equal"] == [("delete", "100"), ("insert", "180")]
