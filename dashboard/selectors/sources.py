@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet, Window
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
+from actors.as_of import positions_as_of
 from actors.models import Account, Claim, Event, Position
 from history import records
-from provisions.models import ControlObservation, Source, Territory, Version
+from provisions.models import ControlObservation, Provision, Source, Territory, Version
 
 from ..record import Record
 
@@ -53,50 +55,58 @@ def source_citations(record: Record, pk: int, *, number: int = 1, size: int = CI
     live or as of the record's moment, with the count of each kind. Each kind is filtered,
     counted and paged in SQL, so a page reads at most `size` rows of each whatever the source
     is cited by."""
-    source = Source.objects.filter(pk=pk).first()
-    if source is None:
-        raise Http404("No such source.")
     window = slice((number - 1) * size, number * size)
-    read = _live_citations if record.is_live else _past_citations
-    citing = read(record, source, window)
-    counts = {name: count for name, (_rows, count) in citing.items()}
-    rows = {name: found for name, (found, _count) in citing.items()}
+    if record.is_live:
+        # The counts ride along with the source itself: one query for all of them.
+        kinds = _live_counts()
+        source = Source.objects.filter(pk=pk).annotate(**{f"cited_by_{name}": n for name, n in kinds.items()}).first()
+        if source is None:
+            raise Http404("No such source.")
+        counts = {name: getattr(source, f"cited_by_{name}") for name in kinds}
+        rows = _live_citations(source, window)
+    else:
+        source = Source.objects.filter(pk=pk).first()
+        if source is None:
+            raise Http404("No such source.")
+        citing = _past_citations(record, source, window)
+        counts = {name: count for name, (_rows, count) in citing.items()}
+        rows = {name: found for name, (found, _count) in citing.items()}
     return SourceCitations(source, **rows, counts=counts, number=number, size=size)
 
 
-def _live_citations(record: Record, source: Source, window: slice) -> dict[str, tuple[list[Any], int]]:
+def _how_many(rows: QuerySet) -> Coalesce:
+    """How many of `rows` cite the source of the outer query (by `source_id`), as a subquery."""
+    per_source = rows.filter(source_id=OuterRef("pk")).order_by().values("source_id")
+    return Coalesce(Subquery(per_source.annotate(n=Count("*")).values("n")), 0)
+
+
+def _live_counts() -> dict[str, Coalesce]:
+    """How many of each kind cite the source, each a subquery of the source's own read."""
+    return {
+        "positions": _how_many(Position.sources.through.objects.all()),
+        "events": _how_many(Event.sources.through.objects.all()),
+        "observations": _how_many(ControlObservation.objects.all()),
+        "accounts": _how_many(Account.objects.all()),
+        "versions": _how_many(Version.sources.through.objects.all()),
+    }
+
+
+def _live_citations(source: Source, window: slice) -> dict[str, list[Any]]:
     pk = source.pk
     # Each read no wider than what the page shows (no sources of the citing rows).
     positions = Position.objects.filter(sources=pk).select_related("actor", "version", "provision")
-    events = Event.objects.filter(sources=pk)
     observations = ControlObservation.objects.filter(source_id=pk).select_related("territory")
     accounts = Account.objects.filter(source_id=pk).select_related("claim", "actor")
-    cited = set(Version.sources.through.objects.filter(source_id=pk).values_list("version_id", flat=True))
     found = {
-        "positions": _counted_page(positions.order_by("-taken_on", "-id"), window),
-        "events": _counted_page(events.order_by("-occurred_on", "-id"), window),
-        "observations": _counted_page(observations.order_by("-observed_on", "-id"), window),
-        "accounts": _counted_page(accounts.order_by("-reported_on", "-id"), window),
-        "versions": _versions_page(record, cited, window),
+        "positions": list(positions.order_by("-taken_on", "-id")[window]),
+        "events": list(Event.objects.filter(sources=pk).order_by("-occurred_on", "-id")[window]),
+        "observations": list(observations.order_by("-observed_on", "-id")[window]),
+        "accounts": list(accounts.order_by("-reported_on", "-id")[window]),
+        "versions": list(Version.objects.filter(sources=pk).order_by("-dated", "-id")[window]),
     }
-    for account in found["accounts"][0]:
+    for account in found["accounts"]:
         account.source = source
     return found
-
-
-def _counted_page(rows: QuerySet, window: slice) -> tuple[list[Any], int]:
-    """The rows of `rows` in `window` and how many there are in all, in one query (the count
-    rides along as a window function, computed before the page is cut)."""
-    page = list(rows.annotate(citing_total=Window(Count("pk")))[window])
-    if page:
-        return page, page[0].citing_total
-    return [], rows.count() if window.start else 0  # past the last page: count them apart
-
-
-def _versions_page(record: Record, cited: set[int], window: slice) -> tuple[list[Version], int]:
-    """Versions whose text cites the source, newest first (from `record.versions()`, read once per page)."""
-    versions = [v for v in record.versions() if v.pk in cited]
-    return versions[window], len(versions)
 
 
 def _past_citations(record: Record, source: Source, window: slice) -> dict[str, tuple[list[Any], int]]:
@@ -108,15 +118,25 @@ def _past_citations(record: Record, source: Source, window: slice) -> dict[str, 
         states = records.m2m_history_model(model, field).objects.filter(source_id=pk).values("history_id")
         return records.as_of(model, moment).filter(history_id__in=states)
 
-    position_ids, position_count = _counted_ids(citing(Position).order_by("-taken_on", "-id"), window)
-    positions = record.positions(id__in=position_ids, with_sources=False) if position_ids else []
+    def page_of(model: type, rows: QuerySet) -> tuple[list[Any], int]:
+        ids, count = _counted_ids(rows, window)
+        return _in_order(records.as_of(model, moment).filter(id__in=ids), ids), count
 
-    event_ids, event_count = _counted_ids(citing(Event).order_by("-occurred_on", "-id"), window)
-    events = _in_order(records.as_of(Event, moment).filter(id__in=event_ids), event_ids)
+    position_ids, position_count = _counted_ids(citing(Position).order_by("-taken_on", "-id"), window)
+    positions = positions_as_of(moment, id__in=position_ids) if position_ids else []
+    versions = {v.pk: v for v in records.as_of(Version, moment).filter(id__in={p.version_id for p in positions})}
+    point_ids = {p.provision_id for p in positions if p.provision_id}
+    points = {p.pk: p for p in records.as_of(Provision, moment).filter(id__in=point_ids)} if point_ids else {}
+    positions = [p for p in positions if p.version_id in versions]
+    for position in positions:
+        position.version = versions[position.version_id]
+        position.provision = points.get(position.provision_id)
+
+    events = page_of(Event, citing(Event).order_by("-occurred_on", "-id"))
+    texts = page_of(Version, citing(Version).order_by("-dated", "-id"))
 
     rows = records.as_of(ControlObservation, moment).filter(source_id=pk).order_by("-observed_on", "-id")
-    observation_ids, observation_count = _counted_ids(rows, window)
-    observations = _in_order(records.as_of(ControlObservation, moment).filter(id__in=observation_ids), observation_ids)
+    observations, observation_count = page_of(ControlObservation, rows)
     territory_ids = {o.territory_id for o in observations}
     territories = {t.pk: t for t in records.as_of(Territory, moment).filter(id__in=territory_ids)}
     observations = [o for o in observations if o.territory_id in territories]
@@ -124,24 +144,19 @@ def _past_citations(record: Record, source: Source, window: slice) -> dict[str, 
         observation.territory = territories[observation.territory_id]
 
     rows = records.as_of(Account, moment).filter(source_id=pk).order_by("-reported_on", "-id")
-    account_ids, account_count = _counted_ids(rows, window)
-    accounts = _in_order(records.as_of(Account, moment).filter(id__in=account_ids), account_ids)
+    accounts, account_count = page_of(Account, rows)
     claims = {c.pk: c for c in records.as_of(Claim, moment).filter(id__in={a.claim_id for a in accounts})}
     actors = record.actors()
     accounts = [a for a in accounts if a.claim_id in claims]
     for account in accounts:
         account.claim, account.source, account.actor = claims[account.claim_id], source, actors.get(account.actor_id)
 
-    versions = record.versions()
-    states = {records.history_record_of(v).history_id: v.pk for v in versions}
-    texts = records.m2m_history_model(Version, "sources").objects.filter(source_id=pk, history_id__in=list(states))
-    cited = {states[history_id] for history_id in texts.values_list("history_id", flat=True)}
     return {
         "positions": (positions, position_count),
-        "events": (events, event_count),
+        "events": events,
         "observations": (observations, observation_count),
         "accounts": (accounts, account_count),
-        "versions": _versions_page(record, cited, window),
+        "versions": texts,
     }
 
 
