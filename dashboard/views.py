@@ -41,7 +41,7 @@ from .selectors.points import (
     version_claims,
     version_in_focus,
 )
-from .selectors.sources import source_citations
+from .selectors.sources import MAX_CITATIONS_PAGE, source_citations
 from .selectors.territories import territory_rows
 from .selectors.timeline import TIMELINE_KINDS, TIMELINE_PAGE, timeline_page
 
@@ -292,7 +292,8 @@ def convergence(request: HttpRequest, record: Record) -> HttpResponse:
 @with_record
 def source_detail(request: HttpRequest, record: Record, pk: int) -> HttpResponse:
     # `?page=2`: the next 50 of each kind citing the source (each kind newest first).
-    citations = source_citations(record, pk, number=_int_param(request, "page", minimum=1) or 1)
+    number = _int_param(request, "page", minimum=1, maximum=MAX_CITATIONS_PAGE) or 1
+    citations = source_citations(record, pk, number=number)
     return render(request, "provisions/source_detail.html", {"citations": citations, "source": citations.source})
 
 

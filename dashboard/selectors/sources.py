@@ -20,6 +20,8 @@ from ..record import Record
 
 # Rows of each kind per page: a source cited by thousands of stances shows the newest 50.
 CITATIONS_PER_PAGE = 50
+# Far beyond any record; a larger page would skip more rows than the database can count (a 400).
+MAX_CITATIONS_PAGE = 1_000_000
 
 
 @dataclass

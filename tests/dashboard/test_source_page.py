@@ -76,7 +76,9 @@ def test_a_small_source_has_no_pager(client):
 
 def test_a_bad_page_number_is_a_400(client):
     source = SourceFactory()
-    assert client.get(reverse("provisions:source_detail", args=[source.pk]), {"page": "0"}).status_code == 400
+    url = reverse("provisions:source_detail", args=[source.pk])
+    assert client.get(url, {"page": "0"}).status_code == 400
+    assert client.get(url, {"page": str(10**17)}).status_code == 400  # more rows to skip than SQL can count
 
 
 def test_as_of_a_date_a_stance_counts_only_if_it_cited_the_source_then(client):
