@@ -27,7 +27,7 @@ from provisions.selectors import compare_versions, in_date_order
 
 from .record import Record
 from .selectors.changes import describe_changes
-from .selectors.convergence import acceptance_across_versions, convergence_series, stances_across_versions
+from .selectors.convergence import convergence_series, draft_to_draft
 from .selectors.matrix import STANCE_LETTERS, stance_matrix
 from .selectors.parties import actor_groups, actor_profile, party_summaries
 from .selectors.points import (
@@ -41,7 +41,7 @@ from .selectors.points import (
     version_claims,
     version_in_focus,
 )
-from .selectors.sources import source_citations
+from .selectors.sources import MAX_CITATIONS_PAGE, source_citations
 from .selectors.territories import territory_rows
 from .selectors.timeline import TIMELINE_KINDS, TIMELINE_PAGE, timeline_page
 
@@ -282,15 +282,18 @@ def convergence(request: HttpRequest, record: Record) -> HttpResponse:
     if version is not None:
         points = record.bare_points(version)  # the series counts points, it does not show them
         context["series"] = convergence_series(record, version, points, attributed=attributed)
-    current = record.positions(current=True)  # read once: both tables "from draft to draft" use them
-    context["acceptance"] = acceptance_across_versions(record, current, attributed=attributed)
-    context["across"] = stances_across_versions(record, positions=current)
+    # `?page=2`: the versions before the newest page's, and so on (each page in date order).
+    number = _int_param(request, "page", minimum=1) or 1
+    tables = draft_to_draft(record, number=number, attributed=attributed)
+    context.update(acceptance=tables.acceptance, across=tables.across, versions_page=tables.page)
     return render(request, "provisions/convergence.html", context)
 
 
 @with_record
 def source_detail(request: HttpRequest, record: Record, pk: int) -> HttpResponse:
-    citations = source_citations(record, pk)
+    # `?page=2`: the next 50 of each kind citing the source (each kind newest first).
+    number = _int_param(request, "page", minimum=1, maximum=MAX_CITATIONS_PAGE) or 1
+    citations = source_citations(record, pk, number=number)
     return render(request, "provisions/source_detail.html", {"citations": citations, "source": citations.source})
 
 

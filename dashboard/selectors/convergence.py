@@ -3,12 +3,14 @@ accepts in each version; within one version, per date, the share of points each 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from actors.choices import Stance
 from actors.models import Actor, Position
-from actors.stances import ATTRIBUTED, counted_stances, current_of
+from actors.stances import ATTRIBUTED, counted_stances, current_in_sql, current_of
+from history import records
 from provisions.models import Provision, Version
 
 from ..record import Record
@@ -102,23 +104,25 @@ class AcceptanceAcrossVersions:
 
 def acceptance_across_versions(
     record: Record,
-    positions: list[Position],
+    positions: Iterable[Position | StanceRow],
     parties: list[Actor] | None = None,
     *,
     attributed: bool = False,
+    versions: Sequence[Version] | None = None,
 ) -> AcceptanceAcrossVersions:
     """For each version (date order) on which a principal party holds a stance: the share of
     each party's stances on it (each point, and the version as a whole) that accept it
     (`ACCEPTING`). Stances are current ones chosen by the matrix rule (`counted_stances`),
     stated only unless `attributed`, as in the points filter. `positions`: current ones
-    (`record.positions(current=True)`). A party with no stance on a version has no share
-    there (not 0 %): silence is not refusal."""
+    (`record.positions(current=True)`, or `current_stance_rows`). A party with no stance on a
+    version has no share there (not 0 %): silence is not refusal. `versions`: those to
+    tabulate (default every version on record)."""
     parties = record.principal_parties() if parties is None else parties
-    by_version: dict[int, list[Position]] = {}
+    by_version: dict[int, list[Position | StanceRow]] = {}
     for position in positions:
         by_version.setdefault(position.version_id, []).append(position)
     rows = []
-    for version in sorted(record.versions(), key=lambda v: (v.dated, v.pk)):
+    for version in oldest_first(record.versions() if versions is None else versions):
         chosen = counted_stances(by_version.get(version.pk, []), parties, stated_only=not attributed)
         if not chosen:
             continue
@@ -138,23 +142,117 @@ class VersionStances:
 
 
 def stances_across_versions(
-    record: Record, parties: list[Actor] | None = None, positions: list[Position] | None = None
+    record: Record,
+    parties: list[Actor] | None = None,
+    positions: list[Position] | None = None,
+    *,
+    versions: Sequence[Version] | None = None,
 ) -> list[VersionStances]:
     """Each principal party's current stance on each version as a whole, versions in date
     order: how far apart the parties are from draft to draft. Versions no party took a stance
     on are left out. Attributed stances are shown, marked, as in the matrix. `positions`:
-    current ones already loaded (those on points are skipped), else read here."""
+    current ones already loaded (those on points are skipped), else read here. `versions`:
+    those to show (default every version on record; only their stances are read)."""
     parties = record.principal_parties() if parties is None else parties
     if positions is None:
-        positions = record.positions(current=True, provision__isnull=True)
+        filters = {} if versions is None else {"version_id__in": sorted(v.pk for v in versions)}
+        positions = record.positions(current=True, provision__isnull=True, **filters)
     by_version: dict[int, list[Position]] = {}
     for position in positions:
         if position.provision_id is None:
             by_version.setdefault(position.version_id, []).append(position)
     rows = []
-    for version in sorted(record.versions(), key=lambda v: (v.dated, v.pk)):
+    for version in oldest_first(record.versions() if versions is None else versions):
         chosen = counted_stances(by_version.get(version.pk, []), parties)
         cells = [cell(chosen, None, party) for party in parties]
         if any(item.position for item in cells):
             rows.append(VersionStances(version, cells))
     return rows
+
+
+def oldest_first(versions: Iterable[Version]) -> list[Version]:
+    """Oldest first, as the tables "from draft to draft" read (by date, then id)."""
+    return sorted(versions, key=lambda v: (v.dated, v.pk))
+
+
+# --- A page of versions -------------------------------------------------------------------
+
+# Versions per page of the tables "from draft to draft": the demo record's 14 fit on one, and
+# a chart of more than this many steps is no longer readable on a phone.
+VERSIONS_PER_PAGE = 30
+
+
+@dataclass
+class VersionsPage:
+    versions: list[Version]  # date order, oldest first
+    number: int  # 1: the newest versions
+    has_older: bool
+
+    @property
+    def older(self) -> int | None:
+        return self.number + 1 if self.has_older else None
+
+    @property
+    def newer(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+
+def versions_page(record: Record, number: int = 1, size: int = VERSIONS_PER_PAGE) -> VersionsPage:
+    """Page `number` (from 1, newest first) of the record's versions, each page in date order."""
+    ordered = oldest_first(record.versions())
+    end = max(len(ordered) - (number - 1) * size, 0)
+    return VersionsPage(ordered[max(end - size, 0) : end], number, end > size)
+
+
+@dataclass(slots=True)
+class StanceRow:
+    """A current stance with only what the counts read: its subject, actor, stance,
+    attribution and recency (`actors.stances` reads these), not a model instance."""
+
+    pk: int
+    actor_id: int
+    version_id: int
+    provision_id: int | None
+    stance: str
+    attribution: str
+    taken_on: date
+    actor: Actor  # for who the actor speaks for (`represents_id`)
+
+
+def current_stance_rows(record: Record, versions: Sequence[Version]) -> list[StanceRow]:
+    """Every current stance on `versions` (their points and each as a whole), live or as of the
+    record's moment, chosen by the one rule in SQL (`current_in_sql`, which works on history rows
+    too) and read as plain values: one query, as many rows as those versions hold."""
+    ids = sorted(version.pk for version in versions)
+    if record.is_live:
+        positions = Position.objects.filter(version_id__in=ids)
+    else:
+        positions = records.as_of(Position, record.moment).filter(version_id__in=ids)
+    columns = ("id", "actor_id", "version_id", "provision_id", "stance", "attribution", "taken_on")
+    actors = record.actors()
+    return [
+        StanceRow(*row, actor=actors[row[1]])
+        for row in current_in_sql(positions).order_by().values_list(*columns)
+        if row[1] in actors  # as of a date, only actors then on record (as `record.actors()`)
+    ]
+
+
+@dataclass
+class DraftToDraft:
+    """The two tables "from draft to draft", over one page of versions."""
+
+    acceptance: AcceptanceAcrossVersions
+    across: list[VersionStances]
+    page: VersionsPage
+
+
+def draft_to_draft(record: Record, *, number: int = 1, attributed: bool = False) -> DraftToDraft:
+    """Both tables "from draft to draft" for page `number` of versions (`versions_page`): reads
+    those versions' current stances only (as values), and their stances on each version as a
+    whole with what a cell shows (sources…), so a page costs the same whatever the record holds."""
+    page = versions_page(record, number)
+    acceptance = acceptance_across_versions(
+        record, current_stance_rows(record, page.versions), attributed=attributed, versions=page.versions
+    )
+    across = stances_across_versions(record, versions=page.versions)
+    return DraftToDraft(acceptance, across, page)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actors.models import Actor, Position
 from dashboard.record import Record
-from dashboard.selectors.convergence import acceptance_across_versions
-from provisions.models import Source
+from dashboard.selectors.convergence import VERSIONS_PER_PAGE, acceptance_across_versions, current_stance_rows
+from history.records import end_of_day
+from provisions.models import Source, Version
 from tests.factories import ProvisionFactory, VersionFactory
 
 pytestmark = pytest.mark.django_db
@@ -126,3 +129,79 @@ def test_convergence_page_says_it_is_dated_by_each_stances_own_date(client, draf
     body = html(client.get(reverse("provisions:convergence")))
     assert "Dated by each stance’s own date" in body
     assert "“Record as of” goes by" in body
+
+
+# --- A page of versions at a time -------------------------------------------------------------
+
+TODAY = {"as_of": datetime.date.today().isoformat()}
+
+
+def later_versions(draft, count: int, *, start: int = 0) -> list:
+    """`count` versions after every demo version (from `start` days after 1 June 2026), each
+    with Ukraine's stance on it as a whole."""
+    ukraine = Actor.objects.get(short_code="UA")
+    made = []
+    for n in range(count):
+        dated = datetime.date(2026, 6, 1) + datetime.timedelta(days=start + n)
+        version = VersionFactory(plan=draft.plan, label=f"Draft of {dated:%d %B}", dated=dated)
+        stance(ukraine, version, value="supports" if n % 2 else "conditional", on=dated)
+        made.append(version)
+    return made
+
+
+@pytest.mark.parametrize("params", [{}, TODAY], ids=["live", "as-of"])
+def test_draft_to_draft_tables_show_the_newest_versions_and_link_to_the_older_ones(client, draft, params):
+    added = later_versions(draft, VERSIONS_PER_PAGE + 3 - Version.objects.count())
+    oldest_first = sorted(Version.objects.all(), key=lambda v: (v.dated, v.pk))
+    newest, older = oldest_first[-VERSIONS_PER_PAGE:], oldest_first[:-VERSIONS_PER_PAGE]
+    url = reverse("provisions:convergence")
+    response = client.get(url, {"version": draft.pk, **params})
+    acceptance, across = response.context["acceptance"], response.context["across"]
+    shown = [row.version.pk for row in acceptance.rows]
+    assert set(shown) <= {v.pk for v in newest} and {v.pk for v in added} <= set(shown)
+    assert {row.version.pk for row in across} <= {v.pk for v in newest}
+    body = html(response)
+    assert "Older versions →" in body and "page=2" in body and "← Newer versions" not in body
+
+    response = client.get(url, {"version": draft.pk, "page": "2", **params})
+    shown = [row.version.pk for row in response.context["acceptance"].rows]
+    assert shown and set(shown) <= {v.pk for v in older}
+    assert {row.version.pk for row in response.context["across"]} <= {v.pk for v in older}
+    body = html(response)
+    assert "← Newer versions" in body and "These are the oldest versions." in body
+    # The series within the version in focus does not depend on the page.
+    assert response.context["series"].steps == client.get(url, {"version": draft.pk, **params}).context["series"].steps
+
+
+def test_the_demo_record_fits_on_one_page_of_versions(client, draft):
+    body = html(client.get(reverse("provisions:convergence")))
+    assert "Older versions" not in body and "Newer versions" not in body
+
+
+@pytest.mark.parametrize("attributed", [False, True])
+@pytest.mark.parametrize("as_of", [False, True], ids=["live", "as-of"])
+def test_stance_rows_count_as_the_full_stances_do(draft, attributed, as_of):
+    """The values read by the page and the model instances give the same table (one rule)."""
+    later_versions(draft, 2)
+    record = Record(end_of_day(datetime.date.today()) if as_of else None)
+    versions = record.versions()
+    light = acceptance_across_versions(record, current_stance_rows(record, versions), attributed=attributed)
+    full = acceptance_across_versions(record, record.positions(current=True), attributed=attributed)
+    as_rows = [(row.version.pk, row.accepted, row.counted) for row in light.rows]
+    assert as_rows == [(row.version.pk, row.accepted, row.counted) for row in full.rows]
+    assert len(as_rows) >= 3
+
+
+@pytest.mark.parametrize("params", [{}, TODAY], ids=["live", "as-of"])
+@pytest.mark.parametrize("number", ["1", "2"])
+def test_the_convergence_page_runs_the_same_queries_however_many_versions(
+    client, draft, params, number, django_assert_max_num_queries
+):
+    url = reverse("provisions:convergence")
+    later_versions(draft, VERSIONS_PER_PAGE + 3 - Version.objects.count())
+    with CaptureQueriesContext(connection) as small:
+        client.get(url, {"version": draft.pk, "page": number, **params})
+    later_versions(draft, 2 * VERSIONS_PER_PAGE, start=100)
+    with django_assert_max_num_queries(len(small)):
+        response = client.get(url, {"version": draft.pk, "page": number, **params})
+    assert response.context["versions_page"].versions
