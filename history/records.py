@@ -4,13 +4,18 @@
 ad hoc in a view.
 """
 
+from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db import models
-from django.db.models import Exists, F, JSONField, OuterRef, Q, Subquery, Value
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, models
+from django.db.models import Aggregate, Exists, F, Func, JSONField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import JSONObject
+from django.utils import timezone
 
 from .models import Change
 
@@ -192,3 +197,225 @@ def states_and_previous(history_ids: dict[str, list[int]], previous_of: dict[str
             previous[(record_type, history_id)] = max(earlier, key=lambda s: s["history_id"], default=None)
     wanted = {(kind, hid) for kind, ids in history_ids.items() for hid in ids}
     return {"states": {key: found[key] for key in wanted if key in found}, "previous": previous}
+
+
+# --- Several record types as of a moment, in one query ----------------------------------------
+
+
+class JSONArrayAgg(Aggregate):
+    """The aggregated values as one JSON array (SQLite's JSON_GROUP_ARRAY, PostgreSQL's JSONB_AGG)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return super().as_sql(compiler, connection, function="JSONB_AGG", **extra)
+
+
+class NestedJSON(Func):
+    """A JSON value (a JSON column, a subquery's JSON array) nested as JSON inside a JSON object:
+    SQLite would otherwise nest its text as a string (a subquery's result loses its JSON subtype)."""
+
+    function = "JSON"
+    output_field = JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return compiler.compile(self.source_expressions[0])  # jsonb nests as it is
+
+
+@dataclass(frozen=True)
+class AsOfRead:
+    """What `read_as_of` reads of one record type.
+
+    `where`: which records, on the model's own field names (subqueries over other as-of rows,
+    e.g. `ids_as_of(...)`, cost no round trip); `fields`: attnames to read (default all);
+    `m2m`: tracked many-to-many fields, whose ids then stood land in `<name>_ids`;
+    `named`: foreign keys and many-to-many fields whose targets are read as they are now, or as
+    they last stood if deleted since (an actor's name): a foreign key is set to that record,
+    a many-to-many field's records are in `Snapshot.named`; `named_self`: the records
+    themselves too (actors on record then, named as they are now).
+    """
+
+    model: type[models.Model]
+    where: Q = field(default_factory=Q)
+    fields: tuple[str, ...] | None = None
+    m2m: tuple[str, ...] = ()
+    named: tuple[str, ...] = ()
+    named_self: bool = False
+
+
+@dataclass
+class Snapshot:
+    """What `read_as_of` found: instances per read (as stored then), and the records they
+    name, by model and id, as they are now or last stood."""
+
+    rows: dict[str, list[models.Model]]
+    named: dict[type[models.Model], dict[int, models.Model]]
+
+    def names(self, model: type[models.Model], ids: Iterable[int]) -> list[models.Model]:
+        """The named records of `model` with these ids, in that order (unknown ids left out)."""
+        found = self.named.get(model, {})
+        return [found[pk] for pk in ids if pk in found]
+
+
+def latest_rows(model: type[models.Model], moment: datetime) -> models.QuerySet:
+    """The history rows holding each record of `model` as it stood at `moment`, deleted ones
+    left out (the rows `as_of` turns into instances)."""
+    recorded = model.history.filter(history_date__lte=moment)
+    superseded = model.history.filter(
+        history_date__lte=moment, id=OuterRef("id"), history_id__gt=OuterRef("history_id")
+    )
+    return recorded.filter(~Exists(superseded)).exclude(history_type="-")
+
+
+def ids_as_of(model: type[models.Model], moment: datetime, where: Q | None = None) -> models.QuerySet:
+    """The ids of the records of `model` on record at `moment` (matching `where`), as a subquery."""
+    return latest_rows(model, moment).filter(where or Q()).values("id")
+
+
+def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
+    """Several record types as they stood at `moment`, in two queries whatever their number:
+    one UNION ALL over their history tables (each row a JSON object of the state, its tracked
+    many-to-many ids nested as JSON arrays), then one for the records they name."""
+    parts = []
+    for key, read in reads.items():
+        history = read.model.history
+        wanted = read.fields
+        columns: dict[str, Any] = {
+            f.attname: _json_column(f) for f in history.model.tracked_fields if not wanted or f.attname in wanted
+        }
+        columns["id"] = F("id")
+        for name in read.m2m:
+            through = m2m_history_model(read.model, name)
+            target = read.model._meta.get_field(name).related_model._meta.model_name
+            ids = (
+                through.objects.filter(history_id=OuterRef("history_id"))
+                .order_by()
+                .values("history_id")
+                .annotate(ids=JSONArrayAgg(F(f"{target}_id")))
+                .values("ids")
+            )
+            columns[f"{name}_ids"] = NestedJSON(Subquery(ids, output_field=JSONField()))
+        parts.append(
+            latest_rows(read.model, moment)
+            .filter(read.where)
+            .order_by()
+            .annotate(read_key=Value(key), read_state=JSONObject(**columns))
+            .values_list("read_key", "read_state")
+        )
+    states: dict[str, list[dict[str, Any]]] = {key: [] for key in reads}
+    if parts:
+        for key, state in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
+            states[key].append(_decoded(state))
+    rows = {key: [_instance(reads[key].model, state) for state in states[key]] for key in reads}
+
+    wanted_names: dict[type[models.Model], set[int]] = defaultdict(set)
+    for key, read in reads.items():
+        for name in read.named:
+            target = read.model._meta.get_field(name).related_model
+            for state in states[key]:
+                value = state.get(f"{name}_ids") if name in read.m2m else state.get(f"{name}_id")
+                if isinstance(value, list):
+                    wanted_names[target].update(value)
+                elif value is not None:
+                    wanted_names[target].add(value)
+        if read.named_self:
+            wanted_names[read.model].update(state["id"] for state in states[key])
+    named = live_or_last_known_of_many(wanted_names)
+    for key, read in reads.items():
+        for name in read.named:
+            if name in read.m2m:
+                continue
+            target = read.model._meta.get_field(name).related_model
+            for instance in rows[key]:
+                found = named.get(target, {}).get(getattr(instance, f"{name}_id"))
+                if found is not None:
+                    setattr(instance, name, found)
+    return Snapshot(rows, named)
+
+
+def live_or_last_known_of_many(
+    ids: dict[type[models.Model], set[int]],
+) -> dict[type[models.Model], dict[int, models.Model]]:
+    """`live_or_last_known` for several models in one query (a UNION ALL of their live tables
+    and, for the ids gone since, their last history rows). A model's foreign keys to itself
+    (who an actor represents, a territory's parent) are followed one step and set."""
+    parts = []
+    for model, wanted in ids.items():
+        if not wanted:
+            continue
+        label = model._meta.label_lower
+        manager = model._default_manager
+        self_keys = [f for f in model._meta.concrete_fields if f.is_relation and f.related_model is model]
+        live_ids = Q(id__in=wanted)
+        for key in self_keys:
+            live_ids |= Q(id__in=manager.filter(id__in=wanted).values(key.attname))
+        live_columns = {f.attname: _json_column(f) for f in model._meta.concrete_fields}
+        parts.append(
+            manager.filter(live_ids)
+            .order_by()
+            .annotate(read_key=Value(label), read_state=JSONObject(**live_columns))
+            .values_list("read_key", "read_state")
+        )
+        history = model.history
+        later = history.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
+        gone_columns = {f.attname: _json_column(f) for f in history.model.tracked_fields}
+        parts.append(
+            history.filter(id__in=wanted)
+            .exclude(id__in=manager.filter(id__in=wanted).values("id"))
+            .filter(~Exists(later))
+            .order_by()
+            .annotate(read_key=Value(label), read_state=JSONObject(**gone_columns))
+            .values_list("read_key", "read_state")
+        )
+    found: dict[type[models.Model], dict[int, models.Model]] = {model: {} for model in ids}
+    if not parts:
+        return found
+    by_label = {model._meta.label_lower: model for model in ids}
+    for label, state in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
+        instance = _instance(by_label[label], _decoded(state))
+        found[by_label[label]][instance.pk] = instance
+    for model, records in found.items():
+        for key in (f for f in model._meta.concrete_fields if f.is_relation and f.related_model is model):
+            for instance in records.values():
+                target = records.get(getattr(instance, key.attname))
+                if target is not None:
+                    setattr(instance, key.name, target)
+    return found
+
+
+def _json_column(model_field: models.Field) -> Any:
+    return NestedJSON(F(model_field.attname)) if isinstance(model_field, models.JSONField) else F(model_field.attname)
+
+
+def _decoded(state: Any) -> dict[str, Any]:
+    return state if isinstance(state, dict) else JSONField().from_db_value(state, None, None)
+
+
+def _instance(model: type[models.Model], state: dict[str, Any]) -> models.Model:
+    """An instance of `model` from a state read as JSON (dates as text, decimals as numbers);
+    fields not read are left out, so reading one of them would query: callers read what they use."""
+    values = {}
+    for model_field in model._meta.concrete_fields:
+        if model_field.attname in state:
+            values[model_field.attname] = _from_json(model_field, state[model_field.attname])
+    for name, value in state.items():
+        if name.endswith("_ids"):
+            values[name] = value or []
+    read = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    instance = model.from_db(DEFAULT_DB_ALIAS, read, [values[name] for name in read])
+    for name, value in values.items():
+        if name.endswith("_ids"):
+            setattr(instance, name, value)
+    return instance
+
+
+def _from_json(model_field: models.Field, value: Any) -> Any:
+    if value is None or isinstance(model_field, models.JSONField):
+        return value
+    if isinstance(model_field, models.DecimalField):
+        return model_field.to_python(str(value)).quantize(Decimal(1).scaleb(-model_field.decimal_places))
+    converted = model_field.to_python(value)
+    if isinstance(model_field, models.DateTimeField) and settings.USE_TZ and timezone.is_naive(converted):
+        converted = timezone.make_aware(converted, UTC)
+    return converted
