@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -258,11 +259,17 @@ class Snapshot:
         return [found[pk] for pk in ids if pk in found]
 
 
+@cache
+def _history(model: type[models.Model]) -> Any:
+    # `model.history` builds a new manager class on every access: a page reads a dozen models.
+    return model.history
+
+
 def latest_rows(model: type[models.Model], moment: datetime) -> models.QuerySet:
     """The history rows holding each record of `model` as it stood at `moment`, deleted ones
     left out (the rows `as_of` turns into instances)."""
-    recorded = model.history.filter(history_date__lte=moment)
-    superseded = model.history.filter(
+    recorded = _history(model).filter(history_date__lte=moment)
+    superseded = _history(model).filter(
         history_date__lte=moment, id=OuterRef("id"), history_id__gt=OuterRef("history_id")
     )
     return recorded.filter(~Exists(superseded)).exclude(history_type="-")
@@ -279,7 +286,7 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
     many-to-many ids nested as JSON arrays), then one for the records they name."""
     parts = []
     for key, read in reads.items():
-        history = read.model.history
+        history = _history(read.model)
         wanted = read.fields
         columns: dict[str, Any] = {
             f.attname: _json_column(f) for f in history.model.tracked_fields if not wanted or f.attname in wanted
@@ -357,7 +364,7 @@ def live_or_last_known_of_many(
             .annotate(read_key=Value(label), read_state=JSONObject(**live_columns))
             .values_list("read_key", "read_state")
         )
-        history = model.history
+        history = _history(model)
         later = history.filter(id=OuterRef("id"), history_id__gt=OuterRef("history_id"))
         gone_columns = {f.attname: _json_column(f) for f in history.model.tracked_fields}
         parts.append(
@@ -395,24 +402,24 @@ def _decoded(state: Any) -> dict[str, Any]:
 def _instance(model: type[models.Model], state: dict[str, Any]) -> models.Model:
     """An instance of `model` from a state read as JSON (dates as text, decimals as numbers);
     fields not read are left out, so reading one of them would query: callers read what they use."""
-    values = {}
-    for model_field in model._meta.concrete_fields:
-        if model_field.attname in state:
-            values[model_field.attname] = _from_json(model_field, state[model_field.attname])
+    read = [f.attname for f in model._meta.concrete_fields if f.attname in state]
+    instance = model.from_db(DEFAULT_DB_ALIAS, read, [_from_json(_field(model, name), state[name]) for name in read])
     for name, value in state.items():
         if name.endswith("_ids"):
-            values[name] = value or []
-    read = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    instance = model.from_db(DEFAULT_DB_ALIAS, read, [values[name] for name in read])
-    for name, value in values.items():
-        if name.endswith("_ids"):
-            setattr(instance, name, value)
+            setattr(instance, name, value or [])
     return instance
+
+
+@cache
+def _field(model: type[models.Model], attname: str) -> models.Field:
+    return model._meta.get_field(attname)
 
 
 def _from_json(model_field: models.Field, value: Any) -> Any:
     if value is None or isinstance(model_field, models.JSONField):
         return value
+    if isinstance(model_field, models.CharField | models.TextField | models.AutoField | models.IntegerField):
+        return value  # JSON gives them as Python has them
     if isinstance(model_field, models.DecimalField):
         return model_field.to_python(str(value)).quantize(Decimal(1).scaleb(-model_field.decimal_places))
     converted = model_field.to_python(value)
