@@ -39,7 +39,7 @@ def test_list_queries_are_constant(api, django_assert_max_num_queries, size, res
 
 @pytest.mark.parametrize("size", SIZES)
 # provisions: the count and the page's ids read from history in SQL, then the page's points rebuilt.
-@pytest.mark.parametrize(("resource", "budget"), [("provisions", 14), ("positions", 4), ("territories", 3)])
+@pytest.mark.parametrize(("resource", "budget"), [("provisions", 10), ("positions", 2), ("territories", 2)])
 def test_as_of_list_queries_are_constant(api, django_assert_max_num_queries, size, resource, budget):
     build_world(size)
     with django_assert_max_num_queries(budget):
@@ -124,7 +124,7 @@ def world_with_stance():
 @pytest.mark.parametrize("size", SIZES)
 def test_as_of_detail_queries_are_constant(api, django_assert_max_num_queries, size):
     world = build_world(size)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(6):
         response = api.get(
             f"/api/v1/provisions/{world.new_points[-1].pk}/", {"as_of": timezone.localdate().isoformat()}
         )
