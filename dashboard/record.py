@@ -245,7 +245,8 @@ class Record:
                 for position in positions:
                     position.source_list = sources_from(position.source_rows)
             return positions
-        positions = positions_as_of(self.moment, **filters)
+        # Current stances are chosen among all of them, so only a plain listing is cut in SQL.
+        positions = positions_as_of(self.moment, limit=None if current else limit, **filters)
         if current:
             positions = sorted(current_of(positions), key=recency, reverse=True)
         versions = {v.pk: v for v in self.versions()}
@@ -311,10 +312,7 @@ class Record:
                     found = (actors[pk] for pk in event.actor_ids or [] if pk in actors)
                     event.actor_list = sorted(found, key=lambda actor: actor.name)
             return events
-        events = events_as_of(self.moment)
-        if actor_ids is not None:
-            wanted = set(actor_ids)
-            events = [e for e in events if any(a.pk in wanted for a in e.actor_list)]
+        events = events_as_of(self.moment, actor_ids=actor_ids, limit=limit)
         versions = {v.pk: v for v in self.versions()}
         for event in events[:limit]:
             event.version = versions.get(event.version_id)

@@ -243,6 +243,10 @@ class AsOfRead:
     m2m: tuple[str, ...] = ()
     named: tuple[str, ...] = ()
     named_self: bool = False
+    # Only the first `limit` records, ordered by `newest` (field names, each descending): the
+    # database picks them, so a page of a long record reads a page's worth.
+    newest: tuple[str, ...] = ()
+    limit: int | None = None
 
 
 @dataclass
@@ -303,9 +307,14 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
                 .values("ids")
             )
             columns[f"{name}_ids"] = NestedJSON(Subquery(ids, output_field=JSONField()))
+        where = read.where
+        if read.limit is not None:
+            # The newest rows picked in a subquery: a compound SELECT's members can't be ordered and sliced on SQLite.
+            newest = latest_rows(read.model, moment).filter(read.where).order_by(*(f"-{name}" for name in read.newest))
+            where = where & Q(history_id__in=newest.values("history_id")[: read.limit])
         parts.append(
             latest_rows(read.model, moment)
-            .filter(read.where)
+            .filter(where)
             .order_by()
             .annotate(read_key=Value(key), read_state=JSONObject(**columns))
             .values_list("read_key", "read_state")
