@@ -17,13 +17,18 @@ taken, then id, per actor and subject), written here as SQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime
+import functools
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import connection
-from django.db.models import F, QuerySet, Subquery, TextField
+from django.db.models import F, Subquery, TextField
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 from history.models import Change
@@ -53,6 +58,13 @@ class _Dialect:
         # As text: psycopg would otherwise parse it into Python objects for orjson to redo.
         return f"({json})::text"
 
+    def ids(self) -> str:
+        """A subquery of the ids given as the one parameter (`ids_param`)."""
+        return "SELECT unnest(%s::bigint[])"
+
+    def ids_param(self, ids: list[int]) -> Any:
+        return ids
+
 
 class _SQLiteDialect(_Dialect):
     """The same in SQLite's words. Its aggregates take no ORDER BY (before 3.44), so each
@@ -72,6 +84,16 @@ class _SQLiteDialect(_Dialect):
 
     def text(self, json: str) -> str:
         return json
+
+    def ids(self) -> str:
+        return "SELECT value FROM json_each(%s)"
+
+    def ids_param(self, ids: list[int]) -> Any:
+        return orjson.dumps(ids).decode()
+
+
+def _dialect(vendor: str) -> _Dialect:
+    return _SQLiteDialect() if vendor == "sqlite" else _Dialect()
 
 
 def _nested_sql(dialect: _Dialect, *, stance_details: bool) -> dict[str, str]:
@@ -142,70 +164,88 @@ def _nested_sql(dialect: _Dialect, *, stance_details: bool) -> dict[str, str]:
     }
 
 
-def _nested_columns(*, stance_details: bool) -> dict[str, RawSQL]:
-    dialect = _SQLiteDialect() if connection.vendor == "sqlite" else _Dialect()
-    return {
+# The statement's columns, in order.
+COLUMNS = (*POINT_COLUMNS, *TIMESTAMP_COLUMNS, *(f"{name}_json" for name in NESTED), "change_id", "change_at")
+
+
+@functools.cache
+def _statement(vendor: str, *, stance_details: bool) -> str:
+    """The SQL of `point_rows`, built by the ORM once per process: compiling it took longer
+    than running it. Its one parameter is the points' ids (`_Dialect.ids`)."""
+    dialect = _dialect(vendor)
+    nested = {
         f"{name}_json": RawSQL(dialect.text(sql), (), output_field=TextField())
         for name, sql in _nested_sql(dialect, stance_details=stance_details).items()
     }
-
-
-def with_change_log(points: QuerySet) -> QuerySet:
-    """`points` carrying the change log's latest entry (`history.records.last_change`) on every
-    row, read in the same query, so a representation and the write it reflects agree."""
-    latest = Change.objects.order_by("-id")
-    return points.annotate(
-        change_id=Subquery(latest.values("id")[:1]), change_at=Subquery(latest.values("changed_at")[:1])
+    latest = Change.objects.order_by("-id")  # as `history.records.last_change` reads it
+    points = (
+        Provision.objects.filter(pk__in=RawSQL(dialect.ids(), (None,)))
+        .annotate(
+            plan_pk=F("version__plan_id"),
+            change_id=Subquery(latest.values("id")[:1]),
+            change_at=Subquery(latest.values("changed_at")[:1]),
+            **nested,
+        )
+        .order_by()
+        .values_list(*COLUMNS)
     )
+    sql, params = points.query.sql_with_params()
+    assert len(params) == 1, params  # only the ids
+    return sql
+
+
+def _datetime(value: Any) -> datetime.datetime | None:
+    """A timestamp read by a plain cursor as the ORM gives it: aware (SQLite answers text,
+    or a naive datetime where it knows the column's type)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is not None and settings.USE_TZ and timezone.is_naive(value):
+        value = timezone.make_aware(value, connection.timezone)
+    return value
 
 
 def point_rows(
-    points: QuerySet,
-    url_around_id: tuple[str, str],
-    *,
-    parsed: bool = False,
-    stance_details: bool = True,
-    extra: Sequence[str] = (),
-) -> list[dict[str, Any]]:
-    """The representation of each point of `points` (already filtered and cut to a page),
-    in their order, from one query. Nested lists stay JSON text (`orjson.Fragment`) unless
-    `parsed`. Without `stance_details`, a stance carries only its id, actor and stance.
-    `extra`: annotations of `points` to pass along (`with_change_log`), under their names."""
-    rows = points.annotate(plan_pk=F("version__plan_id"), **_nested_columns(stance_details=stance_details)).values(
-        *POINT_COLUMNS, *TIMESTAMP_COLUMNS, *(f"{name}_json" for name in NESTED), *extra
-    )
+    ids: Iterable[int], url_around_id: tuple[str, str], *, parsed: bool = False, stance_details: bool = True
+) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
+    """The representation of each point of `ids` (a page already cut), in the order of
+    `ids`, from one query; and the change log's latest entry as that query saw it (as
+    `history.records.last_change` gives it; None without a point to carry it). Nested lists stay JSON text
+    (`orjson.Fragment`) unless `parsed`. Without `stance_details`, a stance carries only
+    its id, actor and stance."""
+    ids = list(ids)
+    place = {pk: n for n, pk in enumerate(ids)}
+    with connection.cursor() as cursor:
+        sql = _statement(connection.vendor, stance_details=stance_details)
+        cursor.execute(sql, [_dialect(connection.vendor).ids_param(ids)])
+        rows = sorted(cursor.fetchall(), key=lambda row: place[row[0]])
     nested = orjson.loads if parsed else orjson.Fragment
     before, after = url_around_id
     timestamp = serializers.DateTimeField()
-    return [
-        {
-            "id": row["id"],
-            "url": f"{before}{row['id']}{after}",
-            "plan": row["plan_pk"],
-            "version": row["version_id"],
-            "number": row["number"],
-            "title": row["title"],
-            "text": row["text"],
-            "text_basis": row["text_basis"],
-            "note": row["note"],
-            "sources": nested(row["sources_json"]),
-            "topics": row["topics"],
-            "status": row["status"],
-            "derives_from": nested(row["derives_from_json"]),
-            "derived_into": nested(row["derived_into_json"]),
-            "territories": nested(row["territories_json"]),
-            "positions": nested(row["positions_json"]),
-            "created_at": timestamp.to_representation(row["created_at"]),
-            "updated_at": timestamp.to_representation(row["updated_at"]),
-            **{name: row[name] for name in extra},
-        }
-        for row in rows
-    ]
-
-
-def points_in_order(ids: Iterable[int], url_around_id: tuple[str, str], **options: Any) -> list[dict[str, Any]]:
-    """`point_rows` of the points `ids` (a page already cut), in the order of `ids`."""
-    ids = list(ids)
-    place = {pk: n for n, pk in enumerate(ids)}
-    rows = point_rows(Provision.objects.filter(pk__in=ids), url_around_id, **options)
-    return sorted(rows, key=lambda row: place[row["id"]])
+    points = []
+    change = None
+    for (pk, plan, version, number, title, text, basis, note, topics, status, created, updated,
+         sources, derives_from, derived_into, territories, positions, change_id, change_at) in rows:  # fmt: skip
+        points.append(
+            {
+                "id": pk,
+                "url": f"{before}{pk}{after}",
+                "plan": plan,
+                "version": version,
+                "number": number,
+                "title": title,
+                "text": text,
+                "text_basis": basis,
+                "note": note,
+                "sources": nested(sources),
+                "topics": orjson.loads(topics),  # JSON text from either database
+                "status": status,
+                "derives_from": nested(derives_from),
+                "derived_into": nested(derived_into),
+                "territories": nested(territories),
+                "positions": nested(positions),
+                "created_at": timestamp.to_representation(_datetime(created)),
+                "updated_at": timestamp.to_representation(_datetime(updated)),
+            }
+        )
+        change = (change_id, _datetime(change_at).isoformat()) if change_id is not None else (0, "")
+    return points, change
