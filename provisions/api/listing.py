@@ -134,8 +134,9 @@ def _nested_sql(dialect: _Dialect, *, stance_details: bool) -> dict[str, str]:
         stance = d.object(("id", "c.id"), ("actor", actor), ("stance", "c.stance"))
     # Each actor's current stance: the latest by date taken, then id (`actors.stances`).
     current = (
-        "(SELECT po.*, row_number() OVER (PARTITION BY po.actor_id, po.version_id "
-        f"ORDER BY po.taken_on DESC, po.id DESC) AS recency FROM actors_position po WHERE po.provision_id = {POINT}) c "
+        "(SELECT po.id, po.actor_id, po.stance, po.summary, po.taken_on, po.attributed_to, row_number() "
+        "OVER (PARTITION BY po.actor_id, po.version_id ORDER BY po.taken_on DESC, po.id DESC) AS recency "
+        f"FROM actors_position po WHERE po.provision_id = {POINT}) c "
         "JOIN actors_actor a ON a.id = c.actor_id WHERE c.recency = 1"
     )
     return {
