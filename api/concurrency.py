@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -74,6 +74,8 @@ def etag_for(data: Any, *, host_dependent: Iterable[str] = ()) -> str:
     return '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
 
 
+T = TypeVar("T")
+
 # Long enough to serve a client's polling; any write changes the key anyway.
 ETAG_CACHE_SECONDS = 3600
 
@@ -87,6 +89,21 @@ def served_etag_key(view: Any, request: Request, change: tuple[int, str]) -> str
     query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.lists()))
     raw = f"{type(view).__module__}.{type(view).__name__}|{lookup}|{query}|{change_id}|{changed_at}"
     return "api-etag:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def until_next_write(view: Any, request: Request, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` for this view and query (paging aside), cached under the change log's
+    latest entry like a served ETag: what a whole filtered result holds (how many rows, which
+    columns a CSV has) cannot change while nothing is written. One indexed query when cached."""
+    change_id, changed_at = last_change()  # before computing: the value is never older than the key
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.lists()) if k not in ("page", "page_size"))
+    raw = f"{type(view).__module__}.{type(view).__name__}|{name}|{query}|{change_id}|{changed_at}"
+    key = "api-result:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ETAG_CACHE_SECONDS)
+    return value
 
 
 def _etags(header: str) -> list[str]:

@@ -21,7 +21,9 @@ from rest_framework.response import Response
 
 from actors.models import Actor, Position
 from api.as_of import AS_OF_PARAM, AsOfMixin
+from api.concurrency import until_next_write
 from api.filtering import FORMAT_PARAM, accepted_parameters, refuse_unknown_parameters
+from api.pagination import CountedRows
 from api.params import as_id, resolve_id_or_slug
 from api.renderers import wants_csv
 from api.views import RecordViewSet, documented
@@ -394,9 +396,12 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         if not wants_csv(request):
             page = self.paginate_queryset(points.values_list("pk", flat=True))
             return self.get_paginated_response(point_rows(page, self._url_around_id())[0])
-        # CSV: the same columns on every page, from the whole result (`exports`).
-        self._csv_stance_columns = exports.stance_columns_of_query(points)
-        page = self.paginate_queryset(points.values_list("pk", flat=True))
+        # CSV: the same columns on every page, from the whole result (`exports`). An export
+        # pages through one result: its columns and size hold until the next write.
+        self._csv_stance_columns, total = until_next_write(
+            self, request, "csv-columns-and-count", lambda: (exports.stance_columns_of_query(points), points.count())
+        )
+        page = self.paginate_queryset(CountedRows(points.values_list("pk", flat=True), total))
         rows, _ = point_rows(page, self._url_around_id(), parsed=True, stance_details=False)
         return self.get_paginated_response([exports.row_from_representation(row) for row in rows])
 
