@@ -43,6 +43,7 @@ from .serializers import (
     SourceSerializer,
     TerritorySerializer,
     VersionSerializer,
+    point_url_around_id,
 )
 
 CHANGE_KINDS = ("added", "removed", "changed", "unchanged", "unknown")
@@ -331,7 +332,7 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         return rows[0], change
 
     def _url_around_id(self) -> tuple[str, str]:
-        return self.get_serializer_class()(context=self.get_serializer_context())._url_around_id
+        return point_url_around_id(self.request)  # as the serializer builds `url`
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], Provision | list):
