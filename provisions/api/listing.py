@@ -4,10 +4,10 @@ A page of 100 points carries about 1,200 current stances with their sources. Bui
 model instance per row, or even joining plain rows in Python dictionaries, was most of a
 request's time; here every nested list of a point (its sources, lineage both ways,
 territories, current stances with their sources) is one correlated subquery that
-aggregates JSON, so a page is one query and its nested JSON goes to the response as
-the database wrote it (`orjson.Fragment`), never parsed. The same builder serves a
-point's detail (a list of one, with the change log's latest entry read in the same
-query for its ETag) and the CSV (stances without their details, `exports`).
+aggregates JSON, so the points of a page are one query, and their nested JSON goes to
+the response as the database wrote it (`orjson.Fragment`), never parsed. The same
+builder serves a point's detail (a list of one, with the change log's latest entry read
+in the same query for its ETag) and the CSV (stances without their details, `exports`).
 
 The representation is the serializer's (`ProvisionSerializer`, which writes and `as_of`
 still use); a test checks every field of every listed point against it, on SQLite and
