@@ -54,6 +54,10 @@ class _Dialect:
     def flag(self, column: str) -> str:
         return column
 
+    def real(self, column: str) -> str:
+        # float8 is written in the shortest form that reads back exactly.
+        return column
+
     def text(self, json: str) -> str:
         # As text: psycopg would otherwise parse it into Python objects for orjson to redo.
         return f"({json})::text"
@@ -82,6 +86,11 @@ class _SQLiteDialect(_Dialect):
     def flag(self, column: str) -> str:
         return f"json(CASE WHEN {column} THEN 'true' ELSE 'false' END)"
 
+    def real(self, column: str) -> str:
+        # SQLite's JSON keeps 15 significant digits; 17 read back as the same float. (`%%`: the
+        # statement runs with parameters, so a percent sign is written twice.)
+        return f"json(CASE WHEN {column} IS NULL THEN 'null' ELSE printf('%%!.17g', {column}) END)"
+
     def text(self, json: str) -> str:
         return json
 
@@ -104,7 +113,7 @@ def _nested_sql(dialect: _Dialect, *, stance_details: bool) -> dict[str, str]:
         return d.object(
             ("id", other),
             ("relation", "l.relation"),
-            ("similarity", "l.similarity"),
+            ("similarity", d.real("l.similarity")),
             ("confirmed", d.flag("l.confirmed")),
         )
 
