@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
@@ -74,19 +74,36 @@ def etag_for(data: Any, *, host_dependent: Iterable[str] = ()) -> str:
     return '"' + hashlib.sha256(payload.encode()).hexdigest()[:32] + '"'
 
 
+T = TypeVar("T")
+
 # Long enough to serve a client's polling; any write changes the key anyway.
 ETAG_CACHE_SECONDS = 3600
 
 
-def served_etag_key(view: Any, request: Request) -> str:
+def served_etag_key(view: Any, request: Request, change: tuple[int, str]) -> str:
     """Where the ETag a `GET` of this record (with this query) served is cached: under the
-    latest recorded write, read before the representation is built, so the cached tag is
-    never older than the write the key names."""
-    change_id, changed_at = last_change()
+    latest recorded write (`history.records.last_change`), read before or with the
+    representation, so the cached tag is never older than the write the key names."""
+    change_id, changed_at = change
     lookup = view.kwargs.get(view.lookup_url_kwarg or view.lookup_field, "")
     query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.lists()))
     raw = f"{type(view).__module__}.{type(view).__name__}|{lookup}|{query}|{change_id}|{changed_at}"
     return "api-etag:" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def until_next_write(view: Any, request: Request, name: str, compute: Callable[[], T]) -> T:
+    """`compute()` for this view and query (paging aside), cached under the change log's
+    latest entry like a served ETag: what a whole filtered result holds (how many rows, which
+    columns a CSV has) cannot change while nothing is written. One indexed query when cached."""
+    change_id, changed_at = last_change()  # before computing: the value is never older than the key
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.lists()) if k not in ("page", "page_size"))
+    raw = f"{type(view).__module__}.{type(view).__name__}|{name}|{query}|{change_id}|{changed_at}"
+    key = "api-result:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ETAG_CACHE_SECONDS)
+    return value
 
 
 def _etags(header: str) -> list[str]:
@@ -132,16 +149,15 @@ class ConditionalModelMixin:
         return etag_for(data, host_dependent=self.etag_host_dependent_fields)
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        key = served_etag_key(self, request)
         if_none_match = request.headers.get("If-None-Match")
         if if_none_match:
             # Nothing recorded since this tag was served: 304 without building anything.
-            served = cache.get(key)
+            served = cache.get(served_etag_key(self, request, last_change()))
             if served is not None and _matches_weakly(if_none_match, served):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": served})
-        data = self.representation()
+        data, change = self.representation_and_change()
         etag = self.etag(data)
-        cache.set(key, etag, ETAG_CACHE_SECONDS)
+        cache.set(served_etag_key(self, request, change), etag, ETAG_CACHE_SECONDS)
         if if_none_match and _matches_weakly(if_none_match, etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(data, headers={"ETag": etag})
@@ -159,6 +175,13 @@ class ConditionalModelMixin:
         """What a `GET` of the record answers (a view may read it more cheaply, as long as
         it equals the serializer's output, which the write side's ETag is computed from)."""
         return self.get_serializer(self.get_object()).data
+
+    def representation_and_change(self) -> tuple[Any, tuple[int, str]]:
+        """The representation and the change log's latest entry it reflects (read first, so
+        never newer than the representation). A view that reads both in one query (one
+        snapshot) overrides this and spares a query."""
+        change = last_change()
+        return self.representation(), change
 
     def _locked_object(self, request: Request) -> Any:
         # Called inside `run_write`, after the change-log lock (the one lock order, see

@@ -18,6 +18,24 @@ def _positive_int(raw: str, name: str, maximum: int | None = None) -> int:
     return value
 
 
+class CountedRows:
+    """A QuerySet to page whose size is already known (`api.concurrency.until_next_write`):
+    the paginator takes `count()` from here and slices the QuerySet for the page alone."""
+
+    def __init__(self, rows: Any, count: int) -> None:
+        self.rows = rows
+        self._count = count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        return list(self.rows[index])
+
+
 class PagePagination(PageNumberPagination):
     """`page` and `page_size` (1 to API_MAX_PAGE_SIZE); CSV exports default to the largest page."""
 

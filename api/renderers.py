@@ -186,9 +186,14 @@ class FlatCSVRenderer(BaseRenderer):
         buffer = io.StringIO()
         # A byte-order mark makes Excel read the file as UTF-8 (accents, Cyrillic).
         buffer.write("\ufeff")
-        writer = csv.DictWriter(buffer, fieldnames=columns, restval="", lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        if fixed is not None:
+            # A column the view did not announce would be lost: a bug, not a choice.
+            unknown = set().union(*rows) - set(columns)
+            if unknown:
+                raise ValueError(f"CSV rows have columns outside {columns}: {sorted(unknown)}")
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(columns)
+        writer.writerows([row.get(column, "") for column in columns] for row in rows)
         if response is not None and not failed:
             filename = csv_filename(context.get("request"), view)
             response["Content-Disposition"] = f'attachment; filename="{filename}"'

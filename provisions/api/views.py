@@ -20,8 +20,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from actors.models import Actor, Position
-from api.as_of import AS_OF_PARAM, AsOfMixin, as_of_moment
-from api.filtering import FORMAT_PARAM, refuse_unknown_parameters
+from api.as_of import AS_OF_PARAM, AsOfMixin
+from api.concurrency import until_next_write
+from api.filtering import FORMAT_PARAM, accepted_parameters, refuse_unknown_parameters
+from api.pagination import CountedRows
 from api.params import as_id, resolve_id_or_slug
 from api.renderers import wants_csv
 from api.views import RecordViewSet, documented
@@ -33,7 +35,7 @@ from ..points import PointFilter
 from ..selectors import compare_versions, in_date_order
 from . import exports
 from .filters import ProvisionFilter, SourceFilter, TerritoryFilter, VersionFilter
-from .listing import POINT_COLUMNS, TIMESTAMP_COLUMNS, point_rows
+from .listing import point_rows
 from .serializers import (
     ComparisonSerializer,
     PlanSerializer,
@@ -301,38 +303,36 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
     }
 
     def get_queryset(self) -> QuerySet:
-        if self._csv_list:
-            return Provision.objects.in_order()  # the CSV reads its own columns (`exports`)
+        if self._plain_rows:
+            return Provision.objects.in_order()  # rows built as JSON by the database (`listing`)
         return api_provisions()
 
     @property
-    def _csv_list(self) -> bool:
-        """The live list in CSV (not as of a date): rows read as values, without the serializer."""
+    def _plain_rows(self) -> bool:
+        """Live (not as of a date) JSON or CSV reads: rows from `listing`, without the serializer.
+        (Writes, `as_of` and the browsable API build instances for the serializer.)"""
         request = getattr(self, "request", None)
-        return (
-            request is not None
-            and getattr(self, "action", None) == "list"
-            and wants_csv(request)
-            and AS_OF_PARAM not in request.query_params
-        )
+        if request is None or AS_OF_PARAM in request.query_params or request.method not in ("GET", "HEAD"):
+            return False
+        renderer = getattr(getattr(request, "accepted_renderer", None), "format", "")
+        return renderer == "json" or (renderer == "csv" and getattr(self, "action", None) == "list")
 
-    def representation(self) -> Any:
-        """A live point in JSON reads plain rows too (the same `listing.point_rows`)."""
-        request = self.request
-        if as_of_moment(request) is not None or getattr(request.accepted_renderer, "format", "") != "json":
-            return super().representation()
+    def representation_and_change(self) -> tuple[Any, tuple[int, str]]:
+        """A live point in JSON: the list's one-query builder (a list of one), with the change
+        log's latest entry read in the same query (one snapshot) for the ETag's cache key."""
+        if not self._plain_rows:
+            return super().representation_and_change()
         pk = as_id(str(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")))
-        # filter_queryset: the same backends as any detail (an unknown parameter is a 400).
-        points = (
-            self.filter_queryset(self.get_queryset()).prefetch_related(None).filter(pk=pk) if pk is not None else None
-        )
-        rows = list(points.values(*POINT_COLUMNS, *TIMESTAMP_COLUMNS)) if points is not None else []
-        if not rows:
+        # A detail takes no filter, search or ordering: only the first backend's check applies
+        # (an unknown parameter is a 400); building the filterset cost more than the query.
+        refuse_unknown_parameters(self.request, accepted_parameters(self))
+        rows, change = point_rows([pk], self._url_around_id(), parsed=True) if pk is not None else ([], None)
+        if not rows or change is None:
             raise NotFound("No Provision matches the given query.")
-        return point_rows(rows, self._url_around_id())[0]
+        return rows[0], change
 
     def _url_around_id(self) -> tuple[str, str]:
-        return self.get_serializer_class()(context=self.get_serializer_context())._url_around_id
+        return point_url_around_id(self.request)  # as the serializer builds `url`
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         if args and isinstance(args[0], Provision | list):
@@ -388,20 +388,23 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
         return PointFilter(text=text).apply(queryset)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Live, the list reads plain rows: for JSON `listing.point_rows`, for CSV `exports`;
-        as of a date and in the browsable API, instances for the serializer."""
-        if not self._csv_list:
-            if as_of_moment(request) is not None or getattr(request.accepted_renderer, "format", "") != "json":
-                return super().list(request, *args, **kwargs)
-            points = self.filter_queryset(self.get_queryset()).prefetch_related(None)
-            page = self.paginate_queryset(points.values(*POINT_COLUMNS, *TIMESTAMP_COLUMNS))
-            return self.get_paginated_response(point_rows(page, self._url_around_id()))
-        # CSV: rows read as values, without the serializer (`exports`), same columns.
+        """Live, the list reads the page's ids, then their rows as JSON in one query
+        (`listing`), for CSV without the stances' details; as of a date and in the browsable
+        API, instances for the serializer."""
+        if not self._plain_rows:
+            return super().list(request, *args, **kwargs)
         points = self.filter_queryset(self.get_queryset())
-        self._csv_stance_columns, labels = exports.stance_columns_of_query(points)
-        page = self.paginate_queryset(points.values(*exports.POINT_VALUES))
-        self._csv_rows_built = True
-        return self.get_paginated_response(exports.point_rows(list(page), point_url_around_id(request), labels))
+        if not wants_csv(request):
+            page = self.paginate_queryset(points.values_list("pk", flat=True))
+            return self.get_paginated_response(point_rows(page, self._url_around_id())[0])
+        # CSV: the same columns on every page, from the whole result (`exports`). An export
+        # pages through one result: its columns and size hold until the next write.
+        self._csv_stance_columns, total = until_next_write(
+            self, request, "csv-columns-and-count", lambda: (exports.stance_columns_of_query(points), points.count())
+        )
+        page = self.paginate_queryset(CountedRows(points.values_list("pk", flat=True), total))
+        rows, _ = point_rows(page, self._url_around_id(), parsed=True, stance_details=False)
+        return self.get_paginated_response([exports.row_from_representation(row) for row in rows])
 
     def paginate_queryset(self, queryset: Any) -> Any:
         if isinstance(queryset, list) and wants_csv(self.request):
@@ -416,8 +419,8 @@ class ProvisionViewSet(AsOfMixin, RecordViewSet):
 
     def csv_row(self, item: dict[str, Any]) -> dict[str, Any]:
         """One spreadsheet row per point: one `stance.<actor>` column per actor."""
-        if getattr(self, "_csv_rows_built", False):
-            return item
+        if self._plain_rows:
+            return item  # already a row (`list`)
         return exports.row_from_representation(item)
 
 

@@ -156,6 +156,18 @@ def test_provisions_csv_pages_share_one_header_with_every_principal_party_then_o
     assert all(row["stance.RU"] == row["stance.EU"] == "" for row in rows)
 
 
+def test_a_write_gives_the_next_csv_page_its_new_column_and_count(api, parties_on_some_points):
+    """Columns and count are cached per query until the next write (`api.concurrency.until_next_write`)."""
+    version = parties_on_some_points
+    params = {"format": "csv", "version": version.pk, "page_size": 2}
+    first = api.get("/api/v1/provisions/", params)
+    assert "stance.PL" not in csv_header(first) and first["X-Total-Count"] == "6"
+    poland = ActorFactory(name="Poland", slug="poland", short_code="PL", is_principal=False)
+    PositionFactory(actor=poland, provision=ProvisionFactory(version=version, number="7"), stance=Stance.SUPPORTS)
+    second = api.get("/api/v1/provisions/", {**params, "page": 2})
+    assert "stance.PL" in csv_header(second) and second["X-Total-Count"] == "7"
+
+
 def test_an_actor_with_stances_only_outside_the_filter_gets_no_column(api, parties_on_some_points):
     version = parties_on_some_points
     response = api.get("/api/v1/provisions/", {"format": "csv", "number": "1", "version": version.pk})

@@ -65,6 +65,15 @@ def test_an_unconfirmed_proposed_link_says_so(api, world):
     ]
 
 
+def test_a_links_similarity_keeps_every_digit_in_the_list_and_the_detail(api, world):
+    """Built as JSON by the database: SQLite's JSON writes 15 significant digits unless told."""
+    later = ProvisionFactory(version=world.new, number="98")
+    LineageFactory(provision=later, derives_from=world.old_points[2], similarity=6 / 7)
+    listed = api.get("/api/v1/provisions/", {"version": world.new.pk, "number": "98"}).json()["results"]
+    detail = api.get(f"/api/v1/provisions/{later.pk}/").json()
+    assert listed[0]["derives_from"][0]["similarity"] == detail["derives_from"][0]["similarity"] == 6 / 7
+
+
 def test_positions_show_only_each_actors_latest_stance(api, world):
     data = api.get(f"/api/v1/provisions/{world.new_points[0].pk}/").json()
     assert len(data["positions"]) == len(world.actors)
