@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from actors.stances import RECENCY_ORDER, SUBJECT
 from history.models import Change
 from provisions.models import Provision
 
@@ -141,10 +142,13 @@ def _nested_sql(dialect: _Dialect, *, stance_details: bool) -> dict[str, str]:
         )
     else:  # what a spreadsheet row shows of a stance (`exports.row_from_representation`)
         stance = d.object(("id", "c.id"), ("actor", actor), ("stance", "c.stance"))
-    # Each actor's current stance: the latest by date taken, then id (`actors.stances`).
+    # Each actor's current stance, by the one rule of `actors.stances` (its subject and recency
+    # order), written out in SQL here because this statement is raw.
+    partition = ", ".join(f"po.{name}" for name in SUBJECT)
+    newest_first = ", ".join(f"po.{name} DESC" for name in RECENCY_ORDER)
     current = (
         "(SELECT po.id, po.actor_id, po.stance, po.summary, po.taken_on, po.attributed_to, row_number() "
-        "OVER (PARTITION BY po.actor_id, po.version_id ORDER BY po.taken_on DESC, po.id DESC) AS recency "
+        f"OVER (PARTITION BY {partition} ORDER BY {newest_first}) AS recency "
         f"FROM actors_position po WHERE po.provision_id = {POINT}) c "
         "JOIN actors_actor a ON a.id = c.actor_id WHERE c.recency = 1"
     )
