@@ -19,6 +19,7 @@ def _json_support_probed(db):
     count, so a budget does not depend on which test happens to run first."""
     assert connection.features.supports_json_field
 
+
 LISTS = {
     "plans": 2,
     "versions": 3,  # + sources
