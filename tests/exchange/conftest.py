@@ -26,6 +26,7 @@ FIXTURES = Path(__file__).with_name("fixtures")
 # The machine's Redis; CI sets CELERY_BROKER_URL to its own database.
 INTEGRATION_BROKER = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/5"
 DEAD_BROKER = "redis://127.0.0.1:1/0"
+SERVER_POLL = 0.01  # seconds between a test receiver's checks for shutdown()
 
 
 def fixture_text(name: str) -> str:
@@ -195,7 +196,9 @@ def _serve(receiver: Receiver) -> Iterator[Receiver]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for the serving loop to notice, which it checks every poll interval
+    # (0.5 s by default): half a second of every test's teardown.
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SERVER_POLL}, daemon=True)
     thread.start()
     try:
         yield receiver

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from exchange import services, webhooks
 from exchange.choices import DeliveryStatus, WebhookEvent
 from exchange.models import WebhookSubscription
-from tests.exchange.conftest import make_delivery
+from tests.exchange.conftest import SERVER_POLL, make_delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -170,7 +170,7 @@ def tls_receiver(tmp_path, loopback_targets):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": SERVER_POLL}, daemon=True).start()
     try:
         yield server.server_address[1], cert, seen
     finally:
