@@ -3,8 +3,9 @@ from __future__ import annotations
 import copy
 import ipaddress
 import socket
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from django.db import transaction
@@ -39,50 +40,78 @@ def editor_client(client, editor):
     return client
 
 
-class _SharedDemo:
-    """The demo dataset loaded inside a transaction that stays open while a module's tests
-    run on it, and is rolled back after them."""
+class SharedLoad:
+    """Rows loaded inside a transaction that stays open while consecutive tests run on them,
+    and is rolled back after them: each test's own transaction (pytest-django's `db`) is a
+    savepoint inside it, so a test sees the rows as loaded and leaves nothing behind.
 
-    current: _SharedDemo | None = None  # the one open in this process, if any
+    At most one is open per process: opening another closes the one open, and asking again for
+    the open one's key returns it, so consecutive tests (or module fixtures) share one load.
+    `pytest_collection_modifyitems` runs a module's tests on each load together."""
 
-    def __init__(self) -> None:
-        from provisions.demo.loading import load_demo
+    current: ClassVar[SharedLoad | None] = None  # the one open in this process, if any
 
+    def __init__(self, key: Hashable, build: Callable[[], Any]) -> None:
+        self.key = key
         self._outer = transaction.atomic()
         self._outer.__enter__()
         self.is_open = True
-        _SharedDemo.current = self
-        self.loader = load_demo(DEMO_FIXTURE)
+        SharedLoad.current = self
+        self.loaded = build()
+
+    @classmethod
+    def open(cls, key: Hashable, build: Callable[[], Any]) -> SharedLoad:
+        if cls.current is not None and cls.current.key == key:
+            return cls.current
+        if cls.current is not None:
+            cls.current.close()
+        return cls(key, build)
 
     def close(self) -> None:
         if self.is_open:
             transaction.set_rollback(True)
             self._outer.__exit__(None, None, None)
             self.is_open = False
-            _SharedDemo.current = None
+            if SharedLoad.current is self:
+                SharedLoad.current = None
+
+    def copy_for(self, request: pytest.FixtureRequest, build: Callable[[], Any]) -> Any:
+        """What a test gets: a copy of the load (a test may change its instances), or, for a
+        transactional test (its writes really commit, then are flushed), a load of its own."""
+        if _transactional(request.node):
+            return build()
+        assert self.is_open, f"the shared load {self.key!r} was closed before this test (test order?)"
+        return copy.deepcopy(self.loaded)
 
 
-@pytest.fixture(scope="module")
-def _demo_in_module(django_db_setup, django_db_blocker):
-    """The demo dataset, loaded once per test module (and xdist worker).
-
-    Each test's own transaction (pytest-django's `db`) is a savepoint inside the shared one,
-    so a test sees the demo as loaded and leaves nothing behind. `pytest_collection_modifyitems`
-    runs a module's demo tests after its others, so those wanting an empty database run first.
-    """
+def shared_load(django_db_blocker: Any, key: Hashable, build: Callable[[], Any]) -> Iterator[SharedLoad]:
+    """The body of a module-scoped fixture that opens (or reuses) a shared load and closes it
+    after the module. Module scope makes it start before any test's own transaction."""
     with django_db_blocker.unblock():
-        shared = _SharedDemo()
+        shared = SharedLoad.open(key, build)
     yield shared
     with django_db_blocker.unblock():
         shared.close()
 
 
+def _load_demo() -> Any:
+    from provisions.demo.loading import load_demo
+
+    return load_demo(DEMO_FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def _demo_in_module(django_db_setup, django_db_blocker):
+    """The demo dataset, loaded once per test module (and xdist worker)."""
+    yield from shared_load(django_db_blocker, DEMO, _load_demo)
+
+
 @pytest.fixture(autouse=True)
-def _no_shared_demo_under_a_transactional_test(request, django_db_blocker):
-    """A transactional test commits and flushes: it must not run inside the shared demo's transaction."""
-    if _SharedDemo.current is not None and _transactional(request.node):
+def _no_shared_load_under_a_transactional_test(request, django_db_blocker):
+    """A transactional test commits and flushes: it must not run inside a shared load's transaction."""
+    if SharedLoad.current is not None and _transactional(request.node):
         with django_db_blocker.unblock():
-            _SharedDemo.current.close()
+            SharedLoad.current.close()
 
 
 def _transactional(item: pytest.Item) -> bool:
@@ -93,7 +122,7 @@ def _transactional(item: pytest.Item) -> bool:
 
 
 def _django_group(item: pytest.Item) -> int:
-    """pytest-django's order (as Django's runner): database tests, transactional ones, then the rest."""
+    """pytest-django's order (as Django's runner): database tests, transactional ones, the rest."""
     if _transactional(item):
         return 1
     return 0 if item.get_closest_marker("django_db") or "db" in getattr(item, "fixturenames", ()) else 2
@@ -104,25 +133,32 @@ def demo_data(request, _demo_in_module, db):
     """The shipped demo dataset, as `make run` loads it (a copy: a test may change its instances).
 
     Loaded once per module and shared; a transactional test (its writes really commit) loads its own."""
-    if _transactional(request.node):
-        from provisions.demo.loading import load_demo
+    return _demo_in_module.copy_for(request, _load_demo)
 
-        return load_demo(DEMO_FIXTURE)
-    assert _demo_in_module.is_open, "the module's shared demo was closed by a transactional test run before"
-    return copy.deepcopy(_demo_in_module.loader)
+
+# The fixtures that hand a test a copy of a shared load, in the order a module's tests run on
+# them (after its tests on none). Tests of one fixture keep pytest's order, which groups them
+# by module-scoped parameter (`world_of_size`: all of one size, then the other).
+SHARED_FIXTURES = ("world", "world_of_size", "world_of_six", DEMO)
+
+
+def _shared_rank(item: pytest.Item) -> int:
+    if _transactional(item):
+        return 0
+    fixtures = getattr(item, "fixturenames", ())
+    return next((rank for rank, name in enumerate(SHARED_FIXTURES, 1) if name in fixtures), 0)
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Keep pytest-django's order (database tests, transactional ones, the rest) and, within
-    each module, run the tests on the shared demo load after the others."""
+    each module, run the tests wanting an empty database first, then those of each shared load."""
     modules: dict[str, int] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::")[0], len(modules))
 
-    def key(item: pytest.Item) -> tuple[int, int, bool]:
-        shared = DEMO in getattr(item, "fixturenames", ()) and not _transactional(item)
-        return (_django_group(item), modules[item.nodeid.split("::")[0]], shared)
+    def key(item: pytest.Item) -> tuple[int, int, int]:
+        return (_django_group(item), modules[item.nodeid.split("::")[0]], _shared_rank(item))
 
     items.sort(key=key)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -19,6 +20,7 @@ from actors.choices import Stance
 from actors.models import Actor, Event, Position
 from provisions.choices import Disposition, LineageRelation
 from provisions.models import Plan, Provision, Source, Territory, Version
+from tests.conftest import SharedLoad, shared_load
 from tests.factories import (
     ActorFactory,
     ControlObservationFactory,
@@ -161,9 +163,18 @@ def build_world(size: int) -> World:
     return world
 
 
+WORLD_SIZE = 3  # the size of `world`
+
+
+@pytest.fixture(scope="module")
+def _world_in_module(django_db_setup, django_db_blocker) -> Iterator[SharedLoad]:
+    yield from shared_load(django_db_blocker, ("world", WORLD_SIZE), lambda: build_world(WORLD_SIZE))
+
+
 @pytest.fixture
-def world(db) -> World:
-    return build_world(3)
+def world(request, _world_in_module, db) -> World:
+    """`build_world(3)`, built once per module (and xdist worker) and shared (see `SharedLoad`): a copy."""
+    return _world_in_module.copy_for(request, lambda: build_world(WORLD_SIZE))
 
 
 @pytest.fixture
