@@ -101,19 +101,35 @@ def demo_site(live_server, transactional_db):
     return live_server
 
 
+@pytest.fixture(scope="module")
+def _pages(chromium) -> Iterator[dict]:
+    """One browser page per viewport for a module's tests: opening a page costs a renderer
+    (0.1–0.3 s, most of a short test), and a kept page keeps the static files in its cache."""
+    pages: dict[tuple[int, int], object] = {}
+    yield pages
+    for page in pages.values():
+        page.context.close()
+
+
 @pytest.fixture(params=[(1280, 900), (390, 844)], ids=["desktop", "phone"])
-def page(request, chromium, site):
-    """A fresh page that records console errors; the test fails if any was logged."""
+def page(request, _pages, chromium, site):
+    """The module's page at this size, on a blank document with no cookies; the test fails if
+    a console error was logged while it ran."""
     width, height = request.param
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    page = context.new_page()
+    page = _pages.get((width, height))
+    if page is None:
+        page = chromium.new_context(viewport={"width": width, "height": height}).new_page()
+        page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        _pages[(width, height)] = page
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": width, "height": height})  # a test may have changed it
     page.errors = []
-    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.base = site
     page.size = "desktop" if width > 600 else "phone"
     yield page
-    context.close()
+    # Leave the test's document (its scripts, focus, pending requests) before the next test.
+    page.goto("about:blank")
     assert page.errors == [], page.errors
 
 
