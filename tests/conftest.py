@@ -139,7 +139,7 @@ def demo_data(request, _demo_in_module, db):
 # The fixtures that hand a test a copy of a shared load, in the order a module's tests run on
 # them (after its tests on none). Tests of one fixture keep pytest's order, which groups them
 # by module-scoped parameter (`world_of_size`: all of one size, then the other).
-SHARED_FIXTURES = ("world", "world_of_size", "world_of_six", DEMO)
+SHARED_FIXTURES = ("world", "world_of_size", "world_of_six", "draft_28", DEMO)
 
 
 def _shared_rank(item: pytest.Item) -> int:

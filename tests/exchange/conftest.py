@@ -4,6 +4,7 @@ real worker on the machine's Redis)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import threading
@@ -21,6 +22,7 @@ from django.db import connections
 
 from config.celery import app as celery_app
 from exchange.webhooks import SIGNATURE_HEADER, verify_signature
+from tests.conftest import SharedLoad, shared_load
 
 FIXTURES = Path(__file__).with_name("fixtures")
 # The machine's Redis; CI sets CELERY_BROKER_URL to its own database.
@@ -48,6 +50,28 @@ def make_delivery(subscription: Any) -> Any:
         event=WebhookEvent.PROVISION_CHANGED,
         idempotency_key=WebhookDelivery.key_for(subscription.pk, change.pk),
     )
+
+
+def import_draft_28() -> Any:
+    """The 28-point draft imported as a version of its own plan (slug `us-plan`)."""
+    from provisions.importing import import_text
+    from tests.factories import PlanFactory
+
+    plan = PlanFactory(slug="us-plan", name="US plan")
+    return import_text(
+        plan=plan, label="28-point draft", dated=datetime.date(2025, 11, 20), text=fixture_text("draft_28_points.txt")
+    ).version
+
+
+@pytest.fixture(scope="module")
+def _draft_28_in_module(django_db_setup: None, django_db_blocker: Any) -> Iterator[SharedLoad]:
+    yield from shared_load(django_db_blocker, "draft_28", import_draft_28)
+
+
+@pytest.fixture
+def draft_28(request: pytest.FixtureRequest, _draft_28_in_module: SharedLoad, db: None) -> Any:
+    """`import_draft_28()`, imported once per module (and xdist worker) and shared (see `SharedLoad`)."""
+    return _draft_28_in_module.copy_for(request, import_draft_28)
 
 
 def _reset_producer_pools() -> None:

@@ -23,14 +23,6 @@ from tests.factories import PlanFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def draft_28(db):
-    plan = PlanFactory(slug="us-plan", name="US plan")
-    return import_text(
-        plan=plan, label="28-point draft", dated=datetime.date(2025, 11, 20), text=fixture_text("draft_28_points.txt")
-    ).version
-
-
 def submit(draft_28, text, label="19-point revision", **kwargs):
     return services.import_job_submit(
         plan=draft_28.plan, label=label, dated=datetime.date(2025, 11, 23), text=text, revises=draft_28, **kwargs

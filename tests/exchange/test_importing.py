@@ -10,7 +10,7 @@ from provisions.choices import LineageRelation, Topic, VersionStatus
 from provisions.importing import guess_topics, import_text, parse_draft, propose_lineage
 from provisions.models import Lineage, Provision, Version
 from tests.exchange.conftest import fixture_text
-from tests.factories import PlanFactory, ProvisionFactory, VersionFactory
+from tests.factories import ProvisionFactory, VersionFactory
 
 
 def numbers(text: str) -> list[str]:
@@ -217,15 +217,6 @@ def test_progress_is_reported_point_by_point(old_28):
 
 
 # --- Creating the version ----------------------------------------------------
-
-
-@pytest.fixture
-def draft_28(db):
-    """The 28-point draft imported as a version of its own."""
-    plan = PlanFactory(slug="us-plan")
-    return import_text(
-        plan=plan, label="28-point draft", dated=datetime.date(2025, 11, 20), text=fixture_text("draft_28_points.txt")
-    ).version
 
 
 def test_import_creates_a_proposed_version_with_its_points_and_unconfirmed_links(draft_28, editor):
