@@ -5,6 +5,7 @@ import re
 
 import pytest
 from drf_spectacular.validation import validate_schema
+from rest_framework.test import APIClient
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
@@ -16,11 +17,18 @@ from tests.api.conftest import OURS
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def schema(api):
-    response = api.get("/api/v1/schema/", {"format": "json"})
+@pytest.fixture(scope="module")
+def _served_schema() -> bytes:
+    """The schema as served, fetched once per module: generating it takes about half a second,
+    and it depends on the code only (the request reads no database: access stays blocked)."""
+    response = APIClient().get("/api/v1/schema/", {"format": "json"})
     assert response.status_code == 200
-    return json.loads(response.content)
+    return response.content
+
+
+@pytest.fixture
+def schema(_served_schema) -> dict:
+    return json.loads(_served_schema)  # each test its own copy
 
 
 def test_the_schema_is_valid_openapi_3(schema):
