@@ -11,7 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, URLValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 
@@ -78,6 +78,14 @@ def _new_secret() -> str:
     return secrets.token_hex(32)
 
 
+class WebhookSubscriptionQuerySet(models.QuerySet):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Delete under the subscriptions' row locks (see `WebhookSubscription.delete`)."""
+        with transaction.atomic():
+            list(self.select_for_update().order_by("pk").values_list("pk", flat=True))
+            return super().delete()
+
+
 class WebhookSubscription(models.Model):
     """A consumer's URL and the kinds of change it wants POSTed to it."""
 
@@ -105,11 +113,22 @@ class WebhookSubscription(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = WebhookSubscriptionQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return self.description or self.url
+
+    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
+        # A dispatch adds deliveries under the subscription's row lock
+        # (`services.webhook_subscription_follow`). Taking that lock first means no delivery
+        # lands between Django collecting the deliveries to delete and deleting the
+        # subscription, which would fail the commit on the delivery's foreign key.
+        with transaction.atomic():
+            WebhookSubscription.objects.select_for_update().filter(pk=self.pk).exists()
+            return super().delete(*args, **kwargs)
 
 
 class WebhookDelivery(models.Model):

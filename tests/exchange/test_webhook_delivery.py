@@ -3,10 +3,12 @@ the change log with its own cursor), no double POST and no settled delivery undo
 (claimed and re-checked under its row lock), an idempotency key on every POST."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from exchange import services, webhooks
 from exchange.choices import DeliveryStatus, SubscriptionStatus, WebhookEvent
@@ -131,6 +133,51 @@ def test_a_stable_subscriber_gets_every_change_while_others_subscribe_and_unsubs
     assert delivered == expected
     assert sorted(received_change_ids(receiver)) == sorted(expected)  # each exactly once
     assert all(item.signature_ok for item in receiver.received)
+
+
+@on_postgresql
+@committed
+@pytest.mark.parametrize("how", ["instance", "queryset"])
+def test_deleting_a_subscription_waits_for_a_follow_that_is_adding_its_deliveries(how):
+    """A follow adds deliveries under the subscription's row lock. A delete that collected the
+    deliveries before the follow committed, then deleted the subscription, failed its commit on
+    the new delivery's foreign key (an IntegrityError, a 500 for the consumer deleting)."""
+    subscription = subscribe("https://consumer.example/hook")
+    change = Change.objects.create(
+        record_type="provisions.provision", object_id=1, action="created", history_id=1, changed_at=timezone.now()
+    )
+    following = threading.Event()
+    errors = []
+
+    def follow():
+        # What `webhook_subscription_follow` does, paused while it holds the lock.
+        try:
+            with transaction.atomic():
+                WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
+                following.set()
+                time.sleep(0.5)  # the delete starts meanwhile
+                WebhookDelivery.objects.create(
+                    subscription_id=subscription.pk,
+                    change=change,
+                    event=WebhookEvent.PROVISION_CHANGED,
+                    idempotency_key=WebhookDelivery.key_for(subscription.pk, change.pk),
+                )
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    follower = threading.Thread(target=follow)
+    follower.start()
+    assert following.wait(10)
+    if how == "instance":
+        WebhookSubscription.objects.get(pk=subscription.pk).delete()
+    else:
+        WebhookSubscription.objects.filter(pk=subscription.pk).delete()
+    follower.join(10)
+    assert errors == []
+    assert not WebhookSubscription.objects.filter(pk=subscription.pk).exists()
+    assert not WebhookDelivery.objects.exists()
 
 
 # --- Item 3: no double POST, no settled delivery undone ----------------------
