@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import pytest
 from django.db import transaction
+from pytest_django.plugin import blocking_manager_key
 
 from tests.factories import EditorFactory
 
@@ -45,9 +46,10 @@ class SharedLoad:
     and is rolled back after them: each test's own transaction (pytest-django's `db`) is a
     savepoint inside it, so a test sees the rows as loaded and leaves nothing behind.
 
-    At most one is open per process: opening another closes the one open, and asking again for
-    the open one's key returns it, so consecutive tests (or module fixtures) share one load.
-    `pytest_collection_modifyitems` runs a module's tests on each load together."""
+    At most one is open per process (and xdist worker). Asking for the open one's key returns it,
+    whichever module asks; opening another closes it first, and so does a test on none
+    (`pytest_runtest_setup`). `pytest_collection_modifyitems` runs the tests of each load
+    together, across modules, so that each is built about once per worker."""
 
     current: ClassVar[SharedLoad | None] = None  # the one open in this process, if any
 
@@ -84,14 +86,20 @@ class SharedLoad:
         return copy.deepcopy(self.loaded)
 
 
-def shared_load(django_db_blocker: Any, key: Hashable, build: Callable[[], Any]) -> Iterator[SharedLoad]:
-    """The body of a module-scoped fixture that opens (or reuses) a shared load and closes it
-    after the module. Module scope makes it start before any test's own transaction."""
+@pytest.fixture(scope="session")
+def _shared_loads(django_db_setup, django_db_blocker) -> Iterator[None]:
+    """Rolls back the shared load still open at the end, before the test database goes."""
+    yield
+    if SharedLoad.current is not None:
+        with django_db_blocker.unblock():
+            SharedLoad.current.close()
+
+
+def shared_load(django_db_blocker: Any, key: Hashable, build: Callable[[], Any]) -> SharedLoad:
+    """What a module-scoped fixture (on `_shared_loads`) returns: the shared load of `key`, opened
+    or reused. Module scope makes it start before any test's own transaction."""
     with django_db_blocker.unblock():
-        shared = SharedLoad.open(key, build)
-    yield shared
-    with django_db_blocker.unblock():
-        shared.close()
+        return SharedLoad.open(key, build)
 
 
 def _load_demo() -> Any:
@@ -101,14 +109,24 @@ def _load_demo() -> Any:
 
 
 @pytest.fixture(scope="module")
-def _demo_in_module(django_db_setup, django_db_blocker):
-    """The demo dataset, loaded once per test module (and xdist worker)."""
-    yield from shared_load(django_db_blocker, DEMO, _load_demo)
+def _demo_in_module(_shared_loads, django_db_blocker) -> SharedLoad:
+    """The demo dataset, loaded about once per xdist worker (see `SharedLoad`)."""
+    return shared_load(django_db_blocker, DEMO, _load_demo)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test on no shared load runs on an empty database (and outside any open transaction):
+    the load left open by the tests before it is rolled back before its fixtures start."""
+    if SharedLoad.current is not None and _shared_rank(item) == 0:
+        with item.config.stash[blocking_manager_key].unblock():
+            SharedLoad.current.close()
 
 
 @pytest.fixture(autouse=True)
 def _no_shared_load_under_a_transactional_test(request, django_db_blocker):
-    """A transactional test commits and flushes: it must not run inside a shared load's transaction."""
+    """A transactional test commits and flushes: it must not run inside a shared load's
+    transaction, not even one its module fixtures just opened."""
     if SharedLoad.current is not None and _transactional(request.node):
         with django_db_blocker.unblock():
             SharedLoad.current.close()
@@ -136,9 +154,9 @@ def demo_data(request, _demo_in_module, db):
     return _demo_in_module.copy_for(request, _load_demo)
 
 
-# The fixtures that hand a test a copy of a shared load, in the order a module's tests run on
-# them (after its tests on none). Tests of one fixture keep pytest's order, which groups them
-# by module-scoped parameter (`world_of_size`: all of one size, then the other).
+# The fixtures that hand a test a copy of a shared load, in the order their tests run (after
+# the database tests on none, before the transactional ones). Tests of one fixture keep pytest's
+# order, which groups them by module-scoped parameter (`world_of_size`: one size, then the other).
 SHARED_FIXTURES = ("world", "world_of_size", "world_of_six", "draft_28", DEMO)
 
 
@@ -151,14 +169,15 @@ def _shared_rank(item: pytest.Item) -> int:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep pytest-django's order (database tests, transactional ones, the rest) and, within
-    each module, run the tests wanting an empty database first, then those of each shared load."""
+    """Keep pytest-django's order (database tests, transactional ones, the rest); among the
+    database tests, run those wanting an empty database first, then those of each shared load
+    (module by module), so that a worker builds each load once."""
     modules: dict[str, int] = {}
     for item in items:
         modules.setdefault(item.nodeid.split("::")[0], len(modules))
 
     def key(item: pytest.Item) -> tuple[int, int, int]:
-        return (_django_group(item), modules[item.nodeid.split("::")[0]], _shared_rank(item))
+        return (_django_group(item), _shared_rank(item), modules[item.nodeid.split("::")[0]])
 
     items.sort(key=key)
 

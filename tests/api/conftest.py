@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
@@ -167,8 +166,8 @@ WORLD_SIZE = 3  # the size of `world`
 
 
 @pytest.fixture(scope="module")
-def _world_in_module(django_db_setup, django_db_blocker) -> Iterator[SharedLoad]:
-    yield from shared_load(django_db_blocker, ("world", WORLD_SIZE), lambda: build_world(WORLD_SIZE))
+def _world_in_module(_shared_loads, django_db_blocker) -> SharedLoad:
+    return shared_load(django_db_blocker, ("world", WORLD_SIZE), lambda: build_world(WORLD_SIZE))
 
 
 @pytest.fixture

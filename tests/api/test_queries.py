@@ -1,8 +1,6 @@
 """Query counts do not grow with the data: each request runs under the same budget at two
 sizes (the larger has three times the points, actors, positions, territories and events)."""
 
-from collections.abc import Iterator
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -27,8 +25,8 @@ def _json_support_probed(db):
 # or write inside their own savepoint (see `tests.conftest.SharedLoad`). The sizes are
 # module-scoped parameters, so pytest runs every test of one size before the other's.
 @pytest.fixture(scope="module")
-def _world_of_size_in_module(size, django_db_setup, django_db_blocker) -> Iterator[SharedLoad]:
-    yield from shared_load(django_db_blocker, ("world", size), lambda: build_world(size))
+def _world_of_size_in_module(size, _shared_loads, django_db_blocker) -> SharedLoad:
+    return shared_load(django_db_blocker, ("world", size), lambda: build_world(size))
 
 
 @pytest.fixture
@@ -38,8 +36,8 @@ def world_of_size(request, _world_of_size_in_module, size, db) -> World:
 
 
 @pytest.fixture(scope="module")
-def _world_of_six_in_module(django_db_setup, django_db_blocker) -> Iterator[SharedLoad]:
-    yield from shared_load(django_db_blocker, ("world", 6), lambda: build_world(6))
+def _world_of_six_in_module(_shared_loads, django_db_blocker) -> SharedLoad:
+    return shared_load(django_db_blocker, ("world", 6), lambda: build_world(6))
 
 
 @pytest.fixture

@@ -64,8 +64,8 @@ def import_draft_28() -> Any:
 
 
 @pytest.fixture(scope="module")
-def _draft_28_in_module(django_db_setup: None, django_db_blocker: Any) -> Iterator[SharedLoad]:
-    yield from shared_load(django_db_blocker, "draft_28", import_draft_28)
+def _draft_28_in_module(_shared_loads: None, django_db_blocker: Any) -> SharedLoad:
+    return shared_load(django_db_blocker, "draft_28", import_draft_28)
 
 
 @pytest.fixture
