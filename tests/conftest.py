@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from pytest_django.plugin import blocking_manager_key
 
 from tests.factories import EditorFactory
@@ -55,6 +55,9 @@ class SharedLoad:
 
     def __init__(self, key: Hashable, build: Callable[[], Any]) -> None:
         self.key = key
+        # Code run under Playwright's event loop (the browser tests) gets another connection
+        # object from `connections`: the load is closed on the one it was opened on.
+        self.connection = connections[DEFAULT_DB_ALIAS]
         self._outer = transaction.atomic()
         self._outer.__enter__()
         self.is_open = True
@@ -71,8 +74,15 @@ class SharedLoad:
 
     def close(self) -> None:
         if self.is_open:
-            transaction.set_rollback(True)
-            self._outer.__exit__(None, None, None)
+            current = connections[DEFAULT_DB_ALIAS]
+            connections[DEFAULT_DB_ALIAS] = self.connection
+            try:
+                transaction.set_rollback(True)
+                self._outer.__exit__(None, None, None)
+            finally:
+                connections[DEFAULT_DB_ALIAS] = current
+            if self.connection is not current:
+                self.connection.close()  # nothing else would: the test database could not be dropped
             self.is_open = False
             if SharedLoad.current is self:
                 SharedLoad.current = None
@@ -102,7 +112,7 @@ def shared_load(django_db_blocker: Any, key: Hashable, build: Callable[[], Any])
         return SharedLoad.open(key, build)
 
 
-def _load_demo() -> Any:
+def load_demo_fixture() -> Any:
     from provisions.demo.loading import load_demo
 
     return load_demo(DEMO_FIXTURE)
@@ -111,7 +121,7 @@ def _load_demo() -> Any:
 @pytest.fixture(scope="module")
 def _demo_in_module(_shared_loads, django_db_blocker) -> SharedLoad:
     """The demo dataset, loaded about once per xdist worker (see `SharedLoad`)."""
-    return shared_load(django_db_blocker, DEMO, _load_demo)
+    return shared_load(django_db_blocker, DEMO, load_demo_fixture)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -151,13 +161,13 @@ def demo_data(request, _demo_in_module, db):
     """The shipped demo dataset, as `make run` loads it (a copy: a test may change its instances).
 
     Loaded once per module and shared; a transactional test (its writes really commit) loads its own."""
-    return _demo_in_module.copy_for(request, _load_demo)
+    return _demo_in_module.copy_for(request, load_demo_fixture)
 
 
 # The fixtures that hand a test a copy of a shared load, in the order their tests run (after
 # the database tests on none, before the transactional ones). Tests of one fixture keep pytest's
 # order, which groups them by module-scoped parameter (`world_of_size`: one size, then the other).
-SHARED_FIXTURES = ("world", "world_of_size", "world_of_six", "draft_28", DEMO)
+SHARED_FIXTURES = ("world", "world_of_size", "world_of_six", "draft_28", DEMO, "site")
 
 
 def _shared_rank(item: pytest.Item) -> int:

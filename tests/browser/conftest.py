@@ -16,6 +16,8 @@ import pytest
 from django.core.servers.basehttp import WSGIServer
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 
+from tests.conftest import DEMO, SharedLoad, load_demo_fixture, shared_load
+
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
@@ -46,11 +48,23 @@ def chromium() -> Iterator:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+class _KeepsTheTestsConnection(WSGIServer):
+    def serve_forever(self, *args, **kwargs):
+        try:
+            super().serve_forever(*args, **kwargs)
+        finally:
+            # The server thread closes its connections as it ends; the one it borrowed is the
+            # tests' own, inside the shared load that later modules' tests still run on.
+            from django.db import DEFAULT_DB_ALIAS, connections
+
+            del connections[DEFAULT_DB_ALIAS]
+
+
 class _OneRequestAtATime(LiveServerThread):
     """Serves one request at a time, so requests never use the shared connection concurrently."""
 
     def _create_server(self, connections_override=None):
-        return WSGIServer((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
+        return _KeepsTheTestsConnection((self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False)
 
 
 @pytest.fixture(scope="module")
@@ -85,9 +99,18 @@ def shared_server(django_db_blocker) -> Iterator[str]:
             request_finished.connect(close_old_connections)
 
 
+@pytest.fixture(scope="module")
+def _demo_in_the_browser(chromium, _shared_loads, django_db_blocker) -> SharedLoad:
+    """The frozen test record for the pages, a shared load of its own, opened once Chromium runs:
+    under Playwright's event loop the tests (and `shared_server`) get another connection object,
+    which must be the one the load is in."""
+    return shared_load(django_db_blocker, (DEMO, "browser"), load_demo_fixture)
+
+
 @pytest.fixture
-def site(shared_server, demo_data) -> str:
-    """The address of a live server on the frozen test record (the module's shared load)."""
+def site(shared_server, _demo_in_the_browser, db) -> str:
+    """The address of a live server on the frozen test record (the shared load)."""
+    assert _demo_in_the_browser.is_open, "the browser's shared load was closed before this test (test order?)"
     return shared_server
 
 
