@@ -167,7 +167,7 @@ def demo_data(request, _demo_in_module, db):
 # The fixtures that hand a test a copy of a shared load, in the order their tests run (after
 # the database tests on none, before the transactional ones). Tests of one fixture keep pytest's
 # order, which groups them by module-scoped parameter (`world_of_size`: one size, then the other).
-SHARED_FIXTURES = ("world", "world_of_size", "world_of_six", "draft_28", DEMO, "site")
+SHARED_FIXTURES = ("world", "world_of_size", "world_of_six", "draft_28", "one_of_each", DEMO, "site")
 
 
 def _shared_rank(item: pytest.Item) -> int:

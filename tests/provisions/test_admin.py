@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from provisions.models import ControlObservation, Lineage, Provision, Source, Version
+from tests.conftest import SharedLoad, shared_load
 from tests.factories import (
     AccountFactory,
     ControlObservationFactory,
@@ -32,8 +33,7 @@ def admin_url(model, view, *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.fixture
-def one_of_each(db):
+def make_one_of_each() -> None:
     """At least one record of every editorial model."""
     early = VersionFactory()
     LineageFactory(derives_from=ProvisionFactory(version=early), provision=ProvisionFactory())
@@ -42,6 +42,17 @@ def one_of_each(db):
     ControlObservationFactory()
     EventFactory()
     AccountFactory()
+
+
+@pytest.fixture(scope="module")
+def _one_of_each_in_module(_shared_loads, django_db_blocker) -> SharedLoad:
+    return shared_load(django_db_blocker, "one_of_each", make_one_of_each)
+
+
+@pytest.fixture
+def one_of_each(request, _one_of_each_in_module, db) -> None:
+    """`make_one_of_each()`, made once per module (and xdist worker) and shared (see `SharedLoad`)."""
+    return _one_of_each_in_module.copy_for(request, make_one_of_each)
 
 
 def test_every_model_editors_may_change_is_in_the_admin():
