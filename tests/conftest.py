@@ -150,7 +150,7 @@ def _transactional(item: pytest.Item) -> bool:
 
 
 def _django_group(item: pytest.Item) -> int:
-    """pytest-django's order (as Django's runner): database tests, transactional ones, the rest."""
+    """pytest-django's order (as Django's runner): database tests, transactional ones, then the rest."""
     if _transactional(item):
         return 1
     return 0 if item.get_closest_marker("django_db") or "db" in getattr(item, "fixturenames", ()) else 2
@@ -160,7 +160,7 @@ def _django_group(item: pytest.Item) -> int:
 def demo_data(request, _demo_in_module, db):
     """The shipped demo dataset, as `make run` loads it (a copy: a test may change its instances).
 
-    Loaded once per module and shared; a transactional test (its writes really commit) loads its own."""
+    Loaded about once per xdist worker and shared; a transactional test (its writes really commit) loads its own."""
     return _demo_in_module.copy_for(request, load_demo_fixture)
 
 
