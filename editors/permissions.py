@@ -66,3 +66,19 @@ def sync_editors_group(apps: Any, schema_editor: Any = None) -> None:
                 continue
             raise
     group.permissions.set(wanted)
+
+
+def editors_group() -> Any:
+    """The Editors group, with its permissions set if it had to be created: the data migration
+    creates it, but a test database flushed between tests has lost it (its permissions, made
+    after every migrate, are still there)."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    group, created = Group.objects.get_or_create(name=EDITORS_GROUP)
+    if created:
+        wanted = Q(pk__in=[])
+        for app_label, codename in editor_permission_codenames():
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group.permissions.set(Permission.objects.filter(wanted))
+    return group

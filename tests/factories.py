@@ -4,11 +4,10 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from actors.choices import ActorKind, EventKind, Stance
 from actors.models import Account, Actor, Claim, Event, Position
-from editors.permissions import EDITORS_GROUP
+from editors.permissions import editors_group
 from provisions.choices import Disposition, ProvisionStatus, TerritoryKind, TextBasis, Topic, VersionStatus
 from provisions.models import (
     ControlObservation,
@@ -38,7 +37,7 @@ class EditorFactory(UserFactory):
     @factory.post_generation
     def editors_group(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
-            self.groups.add(Group.objects.get(name=EDITORS_GROUP))
+            self.groups.add(editors_group())
 
 
 class SourceFactory(factory.django.DjangoModelFactory):

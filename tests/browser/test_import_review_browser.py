@@ -11,7 +11,7 @@ from tests.browser.conftest import shoot
 from tests.exchange.conftest import celery_settings
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def revised_text(draft: Version) -> str:
