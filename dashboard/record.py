@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
@@ -15,10 +15,10 @@ from actors.models import Account, Actor, Claim, Event, Position
 from actors.stances import current_of, recency
 from history import records
 from history.models import Change, ChangeAction
-from provisions.as_of import provisions_as_of, territories_as_of, versions_as_of
+from provisions.as_of import provisions_as_of, territories_as_of
 from provisions.models import ControlObservation, Plan, Provision, Source, TerritorialDisposition, Territory, Version
 
-from .frame import live_actors_and_versions
+from .frame import actors_and_versions_as_of, live_actors_and_versions
 from .inline import inline_ids, inline_rows, inline_sources, instances, sources_from
 
 
@@ -51,14 +51,15 @@ class Record:
     # those not yet on record are left out, and those deleted since are as they last stood.
     def actors(self) -> dict[int, Actor]:
         if self._actors is None:
-            live = Actor.objects.select_related("represents")
-            if self.is_live:
-                actors, self._versions = live_actors_and_versions()  # the versions in the same query
-            else:
-                existing = records.as_of(Actor, self.moment).values_list("id", flat=True)
-                actors = records.live_or_last_known(Actor, existing, live)
-            self._actors = actors
+            self._read_frame()
         return self._actors
+
+    def _read_frame(self) -> None:
+        # The actors and the versions together (the record's cut-off rides along on each version).
+        if self.is_live:
+            self._actors, self._versions = live_actors_and_versions()
+        else:
+            self._actors, self._versions = actors_and_versions_as_of(self.moment)
 
     def principal_parties(self) -> list[Actor]:
         """The matrix columns (`Actor.objects.principal()`'s rule and order), from the actors already read."""
@@ -68,21 +69,7 @@ class Record:
     def versions(self) -> list[Version]:
         """Versions latest first, each with `.point_count`."""
         if self._versions is None:
-            if self.is_live:
-                # The record's cut-off rides along (every row carries it), and the actors.
-                self._actors, self._versions = live_actors_and_versions()
-            else:
-                versions = versions_as_of(self.moment)
-                counts = Counter(records.as_of(Provision, self.moment).values_list("version_id", flat=True))
-                plans = records.live_or_last_known(Plan, {v.plan_id for v in versions})
-                actors = self.actors()
-                by_id = {v.pk: v for v in versions}
-                for version in versions:
-                    version.plan = plans[version.plan_id]
-                    version.proposed_by = actors.get(version.proposed_by_id)
-                    version.revises = by_id.get(version.revises_id)
-                    version.point_count = counts.get(version.pk, 0)
-                self._versions = versions
+            self._read_frame()
         return self._versions
 
     def plans(self) -> list[Plan]:
@@ -98,7 +85,7 @@ class Record:
 
     def cut_off(self) -> date | None:
         """How far the record goes: the date of its latest source (every fact cites one)."""
-        if self.is_live and self.versions():
+        if self.versions():
             return self.versions()[0].record_cut_off
         sources = Source.objects.all() if self.is_live else records.as_of(Source, self.moment)
         return sources.aggregate(latest=Max("published_on"))["latest"]

@@ -247,6 +247,9 @@ class AsOfRead:
     # database picks them, so a page of a long record reads a page's worth.
     newest: tuple[str, ...] = ()
     limit: int | None = None
+    # Further values computed in the same query (e.g. a count over other as-of rows, a subquery
+    # with `OuterRef("id")`), set as attributes of the same name (as the database's JSON gives them).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -307,6 +310,7 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
                 .values("ids")
             )
             columns[f"{name}_ids"] = NestedJSON(Subquery(ids, output_field=JSONField()))
+        columns.update(read.extra)
         where = read.where
         if read.limit is not None:
             # The newest rows picked in a subquery: a compound SELECT's members can't be ordered and sliced on SQLite.
@@ -324,6 +328,10 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
         for key, state in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
             states[key].append(_decoded(state))
     rows = {key: [_instance(reads[key].model, state) for state in states[key]] for key in reads}
+    for key, read in reads.items():
+        for instance, state in zip(rows[key], states[key], strict=True):
+            for name in read.extra:
+                setattr(instance, name, state.get(name))
 
     wanted_names: dict[type[models.Model], set[int]] = defaultdict(set)
     for key, read in reads.items():

@@ -22,18 +22,13 @@ CEILING = 8
 # two queries per reader (`history.records.read_as_of`: the states in one UNION ALL, then the
 # records they name), each reading only what the page shows; a page calls several readers.
 BUDGETS: dict[tuple[str, str], int] = {
-    ("overview", "as-of"): 18,
-    ("points", "as-of"): 10,
-    ("points filtered", "as-of"): 10,
-    ("point 21", "as-of"): 16,
-    ("grown point", "as-of"): 16,
-    ("compare", "as-of"): 10,
-    ("territories", "as-of"): 9,
-    ("timeline", "as-of"): 16,
-    ("timeline of a party", "as-of"): 16,
-    ("convergence", "as-of"): 12,
-    ("parties", "as-of"): 9,
-    ("party", "as-of"): 20,
+    ("overview", "as-of"): 14,
+    ("point 21", "as-of"): 13,
+    ("grown point", "as-of"): 13,
+    ("timeline", "as-of"): 13,
+    ("timeline of a party", "as-of"): 13,
+    ("convergence", "as-of"): 9,
+    ("party", "as-of"): 17,
     ("source", "as-of"): 18,
 }
 
