@@ -22,13 +22,7 @@ CEILING = 8
 # two queries per reader (`history.records.read_as_of`: the states in one UNION ALL, then the
 # records they name), each reading only what the page shows; a page calls several readers.
 BUDGETS: dict[tuple[str, str], int] = {
-    ("overview", "as-of"): 14,
-    ("point 21", "as-of"): 13,
-    ("grown point", "as-of"): 13,
-    ("timeline", "as-of"): 13,
-    ("timeline of a party", "as-of"): 13,
-    ("convergence", "as-of"): 9,
-    ("party", "as-of"): 17,
+    ("party", "as-of"): 11,
     ("source", "as-of"): 18,
 }
 
