@@ -114,6 +114,8 @@ class Record:
         pending: list[tuple[tuple[Any, ...], Callable[[records.Snapshot], Any]]] = []
 
         def plan(key: tuple[Any, ...], request: tuple[dict[str, records.AsOfRead], Callable[..., Any]]) -> None:
+            if key in self._ahead:
+                return  # read ahead already (a section that reads ahead within a page that did)
             reads.update(request[0])
             pending.append((key, request[1]))
 

@@ -247,6 +247,7 @@ class AsOfRead:
     # database picks them, so a page of a long record reads a page's worth.
     newest: tuple[str, ...] = ()
     limit: int | None = None
+    offset: int = 0  # skip the newest `offset` first (a later page)
     # Further values computed in the same query (e.g. a count over other as-of rows, a subquery
     # with `OuterRef("id")`), set as attributes of the same name (as the database's JSON gives them).
     extra: dict[str, Any] = field(default_factory=dict)
@@ -315,7 +316,7 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
         if read.limit is not None:
             # The newest rows picked in a subquery: a compound SELECT's members can't be ordered and sliced on SQLite.
             newest = latest_rows(read.model, moment).filter(read.where).order_by(*(f"-{name}" for name in read.newest))
-            where = where & Q(history_id__in=newest.values("history_id")[: read.limit])
+            where = where & Q(history_id__in=newest.values("history_id")[read.offset : read.offset + read.limit])
         parts.append(
             latest_rows(read.model, moment)
             .filter(where)
