@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -328,31 +329,25 @@ class Record:
     def _positions_as_of(
         self, key: str, *, current: bool, limit: int | None, filters: dict[str, Any]
     ) -> tuple[dict[str, records.AsOfRead], Callable[[records.Snapshot], list[Position]]]:
-        """What `positions()` reads as of the moment (the positions, and the points they are on,
-        under `key`), and how it builds its answer from the snapshot."""
+        """What `positions()` reads as of the moment (the positions with the points they are on),
+        under `key`, and how it builds its answer from the snapshot."""
         # Only positions on versions then on record; current stances are chosen among all of
         # them, so only a plain listing is cut in SQL.
         where = Q(**filters) & Q(version_id__in=records.ids_as_of(Version, self.moment))
         cut = None if current else limit
-        chosen = records.latest_rows(Position, self.moment).filter(where).order_by("-taken_on", "-id")
-        point_ids = chosen.values("provision_id")[:cut] if cut is not None else chosen.values("provision_id")
-        reads = {
-            key: position_read(where, limit=cut),
-            f"{key}:points": records.AsOfRead(Provision, Q(id__in=point_ids)),
-        }
+        # The point of each position as it stood then, read along with it.
+        reads = {key: replace(position_read(where, limit=cut), along=("provision",))}
 
         def finish(snapshot: records.Snapshot) -> list[Position]:
             positions = positions_from(snapshot, key)
             if current:
                 positions = sorted(current_of(positions), key=recency, reverse=True)
             versions = {v.pk: v for v in self.versions()}
-            points = {p.pk: p for p in snapshot.rows[f"{key}:points"]}
             kept = []
             for position in positions:
                 if position.version_id not in versions:
                     continue
                 position.version = versions[position.version_id]
-                position.provision = points.get(position.provision_id) if position.provision_id else None
                 kept.append(position)
             return kept[:limit]
 
@@ -507,24 +502,18 @@ class Record:
         self, key: str, *, actor_ids: Iterable[int] | None, limit: int | None
     ) -> tuple[dict[str, records.AsOfRead], Callable[[records.Snapshot], list[Account]]]:
         """What `accounts()` reads as of the moment (the newest `limit` accounts whose claim was
-        then on record, and those claims), under `key`, and how it builds its answer."""
+        then on record, with those claims), under `key`, and how it builds its answer."""
         where = Q(claim_id__in=records.ids_as_of(Claim, self.moment))
         if actor_ids is not None:
             where &= Q(actor_id__in=list(actor_ids))
         newest = ("reported_on", "id")
-        chosen = records.latest_rows(Account, self.moment).filter(where).order_by("-reported_on", "-id")
-        claim_ids = chosen.values("claim_id")[:limit] if limit is not None else chosen.values("claim_id")
-        reads = {
-            key: records.AsOfRead(Account, where, named=("source",), newest=newest, limit=limit),
-            f"{key}:claims": records.AsOfRead(Claim, Q(id__in=claim_ids)),
-        }
+        # The claim of each account as it stood then, read along with it.
+        reads = {key: records.AsOfRead(Account, where, named=("source",), along=("claim",), newest=newest, limit=limit)}
 
         def finish(snapshot: records.Snapshot) -> list[Account]:
-            claims = {claim.pk: claim for claim in snapshot.rows[f"{key}:claims"]}
             actors = self.actors()
             accounts = sorted(snapshot.rows[key], key=lambda a: (a.reported_on, a.pk), reverse=True)
             for account in accounts:
-                account.claim = claims[account.claim_id]
                 account.actor = actors.get(account.actor_id)
             return accounts
 

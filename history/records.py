@@ -248,6 +248,9 @@ class AsOfRead:
     newest: tuple[str, ...] = ()
     limit: int | None = None
     offset: int = 0  # skip the newest `offset` first (a later page)
+    # Foreign keys whose targets are read as they stood at the moment too, in the same row (a
+    # correlated subquery per row, so only for the rows read): set to that record, or None.
+    along: tuple[str, ...] = ()
     # Further values computed in the same query (e.g. a count over other as-of rows, a subquery
     # with `OuterRef("id")`), set as attributes of the same name (as the database's JSON gives them).
     extra: dict[str, Any] = field(default_factory=dict)
@@ -312,6 +315,11 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
             )
             columns[f"{name}_ids"] = NestedJSON(Subquery(ids, output_field=JSONField()))
         columns.update(read.extra)
+        for name in read.along:
+            target = read.model._meta.get_field(name).related_model
+            state = JSONObject(**{f.attname: _json_column(f) for f in _history(target).model.tracked_fields})
+            then = latest_rows(target, moment).filter(id=OuterRef(f"{name}_id")).order_by().values(state=state)[:1]
+            columns[f"{name}__as_of"] = NestedJSON(Subquery(then, output_field=JSONField()))
         where = read.where
         if read.limit is not None:
             # The newest rows picked in a subquery: a compound SELECT's members can't be ordered and sliced on SQLite.
@@ -333,6 +341,10 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
         for instance, state in zip(rows[key], states[key], strict=True):
             for name in read.extra:
                 setattr(instance, name, state.get(name))
+            for name in read.along:
+                target = read.model._meta.get_field(name).related_model
+                then = state.get(f"{name}__as_of")
+                setattr(instance, name, _instance(target, _decoded(then)) if then is not None else None)
 
     wanted_names: dict[type[models.Model], set[int]] = defaultdict(set)
     for key, read in reads.items():

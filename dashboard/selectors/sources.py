@@ -9,9 +9,9 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from actors.models import Account, Claim, Event, Position
+from actors.models import Account, Event, Position
 from history import records
-from provisions.models import ControlObservation, Provision, Source, Territory, Version
+from provisions.models import ControlObservation, Source, Version
 
 from ..record import Record
 
@@ -156,50 +156,41 @@ def _past_citations(record: Record, source: Source, window: slice) -> dict[str, 
     """As of the record's moment: the page of each kind citing the source, with the records
     they show (a stance's version and point, a figure's territory, an account's claim), in one
     `read_as_of` call (two queries), each kind cut to the page in SQL."""
-    citing = _citing_as_of(record, source.pk)
+    moment, pk = record.moment, source.pk
     start, size = window.start, window.stop - window.start
 
-    def page(name: str, column: str) -> QuerySet:
-        return citing[name].values(column)[start : window.stop]
-
-    reads = {
-        name: records.AsOfRead(
-            model,
-            Q(history_id__in=citing[name].values("history_id")),
-            named=("actor",) if model is Position else (),
-            newest=newest,
-            limit=size,
-            offset=start,
+    def citing(model: type) -> Q:
+        return Q(
+            history_id__in=records.m2m_history_model(model, "sources").objects.filter(source_id=pk).values("history_id")
         )
+
+    # What each row shows of another record (a stance's point, a figure's territory, an
+    # account's claim) as it stood then, read along with the page's rows.
+    wheres = {
+        "positions": (citing(Position), {"named": ("actor",), "along": ("provision",)}),
+        "events": (citing(Event), {}),
+        "observations": (Q(source_id=pk), {"along": ("territory",)}),
+        "accounts": (Q(source_id=pk), {"along": ("claim",)}),
+        "versions": (citing(Version), {}),
+    }
+    reads = {
+        name: records.AsOfRead(model, wheres[name][0], newest=newest, limit=size, offset=start, **wheres[name][1])
         for name, (model, newest) in _PAST_KINDS.items()
     }
-    reads["position versions"] = records.AsOfRead(Version, Q(id__in=page("positions", "version_id")))
-    reads["position points"] = records.AsOfRead(Provision, Q(id__in=page("positions", "provision_id")))
-    reads["territories"] = records.AsOfRead(Territory, Q(id__in=page("observations", "territory_id")))
-    reads["claims"] = records.AsOfRead(Claim, Q(id__in=page("accounts", "claim_id")))
-    snapshot = records.read_as_of(record.moment, reads)
-
     found = {}
-    for name, (_model, newest) in _PAST_KINDS.items():
-        found[name] = sorted(snapshot.rows[name], key=lambda row, n=newest: tuple(getattr(row, f) for f in n))[::-1]
+    for name, rows in records.read_as_of(moment, reads).rows.items():
+        newest = _PAST_KINDS[name][1]
+        found[name] = sorted(rows, key=lambda row, n=newest: tuple(getattr(row, f) for f in n), reverse=True)
 
-    versions = {v.pk: v for v in snapshot.rows["position versions"]}
-    points = {p.pk: p for p in snapshot.rows["position points"]}
+    versions = {v.pk: v for v in record.versions()}
     positions = [p for p in found["positions"] if p.version_id in versions]
     for position in positions:
         position.version = versions[position.version_id]
-        position.provision = points.get(position.provision_id)
-
-    territories = {t.pk: t for t in snapshot.rows["territories"]}
-    observations = [o for o in found["observations"] if o.territory_id in territories]
-    for observation in observations:
-        observation.territory = territories[observation.territory_id]
-
-    claims = {c.pk: c for c in snapshot.rows["claims"]}
+    observations = [o for o in found["observations"] if o.territory is not None]
     actors = record.actors()
-    accounts = [a for a in found["accounts"] if a.claim_id in claims]
+    accounts = [a for a in found["accounts"] if a.claim is not None]
     for account in accounts:
-        account.claim, account.source, account.actor = claims[account.claim_id], source, actors.get(account.actor_id)
+        account.source, account.actor = source, actors.get(account.actor_id)
 
     return {
         "positions": positions,
