@@ -249,7 +249,8 @@ class AsOfRead:
     limit: int | None = None
     offset: int = 0  # skip the newest `offset` first (a later page)
     # Foreign keys whose targets are read as they stood at the moment too, in the same row (a
-    # correlated subquery per row, so only for the rows read): set to that record, or None.
+    # correlated subquery per row, so only for the rows read): set to that record, or None if
+    # it was not on record then (for a key that cannot be null, keep such rows out in `where`).
     along: tuple[str, ...] = ()
     # Further values computed in the same query (e.g. a count over other as-of rows, a subquery
     # with `OuterRef("id")`), set as attributes of the same name (as the database's JSON gives them).

@@ -9,9 +9,9 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from actors.models import Account, Event, Position
+from actors.models import Account, Claim, Event, Position
 from history import records
-from provisions.models import ControlObservation, Source, Version
+from provisions.models import ControlObservation, Source, Territory, Version
 
 from ..record import Record
 
@@ -164,13 +164,17 @@ def _past_citations(record: Record, source: Source, window: slice) -> dict[str, 
             history_id__in=records.m2m_history_model(model, "sources").objects.filter(source_id=pk).values("history_id")
         )
 
+    def on_record_then(where: Q, key: str, model: type) -> Q:
+        # Rows whose `key` names a record not on record then are not shown (nor in the page).
+        return where & Q(**{f"{key}_id__in": records.ids_as_of(model, moment)})
+
     # What each row shows of another record (a stance's point, a figure's territory, an
     # account's claim) as it stood then, read along with the page's rows.
     wheres = {
         "positions": (citing(Position), {"named": ("actor",), "along": ("provision",)}),
         "events": (citing(Event), {}),
-        "observations": (Q(source_id=pk), {"along": ("territory",)}),
-        "accounts": (Q(source_id=pk), {"along": ("claim",)}),
+        "observations": (on_record_then(Q(source_id=pk), "territory", Territory), {"along": ("territory",)}),
+        "accounts": (on_record_then(Q(source_id=pk), "claim", Claim), {"along": ("claim",)}),
         "versions": (citing(Version), {}),
     }
     reads = {
@@ -186,9 +190,9 @@ def _past_citations(record: Record, source: Source, window: slice) -> dict[str, 
     positions = [p for p in found["positions"] if p.version_id in versions]
     for position in positions:
         position.version = versions[position.version_id]
-    observations = [o for o in found["observations"] if o.territory is not None]
+    observations = found["observations"]
     actors = record.actors()
-    accounts = [a for a in found["accounts"] if a.claim is not None]
+    accounts = found["accounts"]
     for account in accounts:
         account.source, account.actor = source, actors.get(account.actor_id)
 
