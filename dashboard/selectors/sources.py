@@ -171,10 +171,13 @@ def _past_citations(record: Record, source: Source, window: slice) -> dict[str, 
     # What each row shows of another record (a stance's point, a figure's territory, an
     # account's claim) as it stood then, read along with the page's rows.
     wheres = {
-        "positions": (citing(Position), {"named": ("actor",), "along": ("provision",)}),
+        "positions": (
+            on_record_then(citing(Position), "version", Version),
+            {"named": ("actor",), "along": ("version", "provision")},
+        ),
         "events": (citing(Event), {}),
         "observations": (on_record_then(Q(source_id=pk), "territory", Territory), {"along": ("territory",)}),
-        "accounts": (on_record_then(Q(source_id=pk), "claim", Claim), {"along": ("claim",)}),
+        "accounts": (on_record_then(Q(source_id=pk), "claim", Claim), {"named": ("actor",), "along": ("claim",)}),
         "versions": (citing(Version), {}),
     }
     reads = {
@@ -186,20 +189,13 @@ def _past_citations(record: Record, source: Source, window: slice) -> dict[str, 
         newest = _PAST_KINDS[name][1]
         found[name] = sorted(rows, key=lambda row, n=newest: tuple(getattr(row, f) for f in n), reverse=True)
 
-    versions = {v.pk: v for v in record.versions()}
-    positions = [p for p in found["positions"] if p.version_id in versions]
-    for position in positions:
-        position.version = versions[position.version_id]
-    observations = found["observations"]
-    actors = record.actors()
-    accounts = found["accounts"]
-    for account in accounts:
-        account.source, account.actor = source, actors.get(account.actor_id)
+    for account in found["accounts"]:
+        account.source = source
 
     return {
-        "positions": positions,
+        "positions": found["positions"],
         "events": found["events"],
-        "observations": observations,
-        "accounts": accounts,
+        "observations": found["observations"],
+        "accounts": found["accounts"],
         "versions": found["versions"],
     }
