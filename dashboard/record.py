@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q
 from django.http import Http404
 
-from actors.as_of import events_as_of, positions_as_of
+from actors.as_of import event_read, events_from, position_read, positions_from
 from actors.models import Account, Actor, Claim, Event, Position
 from actors.stances import current_of, recency
 from history import records
 from history.models import Change, ChangeAction
-from provisions.as_of import provisions_as_of, territories_as_of, versions_as_of
+from provisions.as_of import point_reads, points_from, territories_as_of
 from provisions.models import ControlObservation, Plan, Provision, Source, TerritorialDisposition, Territory, Version
 
-from .frame import live_actors_and_versions
+from .frame import actors_and_versions_as_of, live_actors_and_versions
 from .inline import inline_ids, inline_rows, inline_sources, instances, sources_from
 
 
@@ -38,6 +39,8 @@ class Record:
         self._stances: dict[int, list[Position]] = {}
         self._territories: list[Territory] | None = None
         self._positions: dict[tuple[Any, ...], list[Position]] = {}
+        # As of a date, what `read_ahead` read for the readers a page is about to call.
+        self._ahead: dict[tuple[Any, ...], Any] = {}
 
     @property
     def is_live(self) -> bool:
@@ -51,14 +54,15 @@ class Record:
     # those not yet on record are left out, and those deleted since are as they last stood.
     def actors(self) -> dict[int, Actor]:
         if self._actors is None:
-            live = Actor.objects.select_related("represents")
-            if self.is_live:
-                actors, self._versions = live_actors_and_versions()  # the versions in the same query
-            else:
-                existing = records.as_of(Actor, self.moment).values_list("id", flat=True)
-                actors = records.live_or_last_known(Actor, existing, live)
-            self._actors = actors
+            self._read_frame()
         return self._actors
+
+    def _read_frame(self) -> None:
+        # The actors and the versions together (the record's cut-off rides along on each version).
+        if self.is_live:
+            self._actors, self._versions = live_actors_and_versions()
+        else:
+            self._actors, self._versions = actors_and_versions_as_of(self.moment)
 
     def principal_parties(self) -> list[Actor]:
         """The matrix columns (`Actor.objects.principal()`'s rule and order), from the actors already read."""
@@ -68,21 +72,7 @@ class Record:
     def versions(self) -> list[Version]:
         """Versions latest first, each with `.point_count`."""
         if self._versions is None:
-            if self.is_live:
-                # The record's cut-off rides along (every row carries it), and the actors.
-                self._actors, self._versions = live_actors_and_versions()
-            else:
-                versions = versions_as_of(self.moment)
-                counts = Counter(records.as_of(Provision, self.moment).values_list("version_id", flat=True))
-                plans = records.live_or_last_known(Plan, {v.plan_id for v in versions})
-                actors = self.actors()
-                by_id = {v.pk: v for v in versions}
-                for version in versions:
-                    version.plan = plans[version.plan_id]
-                    version.proposed_by = actors.get(version.proposed_by_id)
-                    version.revises = by_id.get(version.revises_id)
-                    version.point_count = counts.get(version.pk, 0)
-                self._versions = versions
+            self._read_frame()
         return self._versions
 
     def plans(self) -> list[Plan]:
@@ -98,10 +88,76 @@ class Record:
 
     def cut_off(self) -> date | None:
         """How far the record goes: the date of its latest source (every fact cites one)."""
-        if self.is_live and self.versions():
+        if self.versions():
             return self.versions()[0].record_cut_off
         sources = Source.objects.all() if self.is_live else records.as_of(Source, self.moment)
         return sources.aggregate(latest=Max("published_on"))["latest"]
+
+    def read_ahead(
+        self,
+        *,
+        points_of: Iterable[Version] = (),
+        point: int | None = None,
+        positions: Iterable[dict[str, Any]] = (),
+        events: Iterable[dict[str, Any]] = (),
+        accounts: Iterable[dict[str, Any]] = (),
+        claims: Iterable[Q] = (),
+    ) -> None:
+        """As of a date, read in one `read_as_of` call (two queries) what a page is about to ask
+        several readers for: `points(version)` for `points_of`, `point(point)`, and `positions(**kw)`,
+        `events(**kw)`, `accounts(**kw)`, `claims(condition)` for each of these arguments. The
+        calls that follow with the same arguments are answered from what was read; any other
+        call reads as usual. Each read stays bounded as when called alone (filters and limits in
+        SQL). Live, nothing is read ahead: each live reader is one query already."""
+        if self.is_live:
+            return
+        reads: dict[str, records.AsOfRead] = {}
+        pending: list[tuple[tuple[Any, ...], Callable[[records.Snapshot], Any]]] = []
+
+        def plan(key: tuple[Any, ...], request: tuple[dict[str, records.AsOfRead], Callable[..., Any]]) -> None:
+            if key in self._ahead:
+                return  # read ahead already (a section that reads ahead within a page that did)
+            reads.update(request[0])
+            pending.append((key, request[1]))
+
+        for n, version in enumerate(points_of):
+            if version.pk not in self._points:
+                plan(("points", version.pk), self._points_as_of(f"points{n}", Q(version_id=version.pk)))
+        if point is not None:
+            plan(("point", point), self._points_as_of("point", Q(id=point)))
+            plan(("point claims", point), self._claims_as_of("point claims", self._point_claims(point)))
+        for n, kwargs in enumerate(positions):
+            filters = {k: v for k, v in kwargs.items() if k not in ("current", "limit", "with_sources")}
+            current, limit = kwargs.get("current", False), kwargs.get("limit")
+            plan(
+                self._ahead_key("positions", current=current, limit=limit, **filters),
+                self._positions_as_of(f"positions{n}", current=current, limit=limit, filters=filters),
+            )
+        for n, kwargs in enumerate(events):
+            kwargs = {"actor_ids": None, "limit": None} | {k: v for k, v in kwargs.items() if k != "with_actors"}
+            plan(self._ahead_key("events", **kwargs), self._events_as_of(f"events{n}", **kwargs))
+        for n, kwargs in enumerate(accounts):
+            kwargs = {"actor_ids": None, "limit": None} | kwargs
+            plan(self._ahead_key("accounts", **kwargs), self._accounts_as_of(f"accounts{n}", **kwargs))
+        for n, condition in enumerate(claims):
+            plan(("claims", condition), self._claims_as_of(f"claims{n}", condition))
+        if not reads:
+            return
+        snapshot = records.read_as_of(self.moment, reads)
+        for key, finish in pending:
+            found = finish(snapshot)
+            if key[0] == "points":
+                version = self.version(key[1])
+                for row in found:
+                    row.version = version
+                self._points[key[1]] = found
+            else:
+                self._ahead[key] = found
+
+    @staticmethod
+    def _ahead_key(reader: str, **arguments: Any) -> tuple[Any, ...]:
+        frozen = {name: tuple(value) if isinstance(value, list | set) else value for name, value in arguments.items()}
+        return (reader, tuple(sorted(frozen.items())))
 
     def points(self, version: Version) -> list[Provision]:
         """The points of `version` in order, with their dispositions and current stances
@@ -121,10 +177,25 @@ class Record:
                 point.version = version
                 point.stances = sorted(stances[point.pk], key=lambda p: p.actor.name)
             return points
-        points = provisions_as_of(self.moment, version_id=version.pk)
+        reads, finish = self._points_as_of("points", Q(version_id=version.pk))
+        points = finish(records.read_as_of(self.moment, reads))
         for point in points:
             point.version = version
         return points
+
+    def _points_as_of(
+        self, key: str, where: Q
+    ) -> tuple[dict[str, records.AsOfRead], Callable[[records.Snapshot], list[Provision]]]:
+        """What `points()` and `point()` read as of the moment (points matching `where`, their
+        dispositions and stances), under `key`, and how they build their answer."""
+        reads = {f"{key}:{name}": read for name, read in point_reads(self.moment, where).items()}
+
+        def finish(snapshot: records.Snapshot) -> list[Provision]:
+            rows = snapshot.rows
+            positions = positions_from(snapshot, f"{key}:positions")
+            return points_from(snapshot, rows[f"{key}:points"], rows[f"{key}:dispositions"], positions)
+
+        return reads, finish
 
     @staticmethod
     def _live_points(rows: Any, *, with_sources: bool = False) -> list[Provision]:
@@ -205,8 +276,11 @@ class Record:
                 # The same rule as the version-wide read (`actors.stances`), over the point's positions.
                 stances = current_of(self.positions(provision_id=pk))
                 point.stances = sorted(stances, key=lambda p: p.actor.name)
+        elif ("point", pk) in self._ahead:
+            found = self._ahead[("point", pk)]
         else:
-            found = provisions_as_of(self.moment, provision_ids=[pk])
+            reads, finish = self._points_as_of("point", Q(id=pk))
+            found = finish(records.read_as_of(self.moment, reads))
         if not found:
             raise Http404("No such point on record" + (f" on {self.day:%Y-%m-%d}." if self.day else "."))
         point = found[0]
@@ -221,6 +295,10 @@ class Record:
         `limit`: only the newest so many (live, the database reads no more than that).
         `with_sources=False`: `.source_list` may be left out (live, one read less).
         Read once per page for the same arguments."""
+        if not self.is_live:
+            ahead = self._ahead_key("positions", current=current, limit=limit, **filters)
+            if ahead in self._ahead:
+                return self._ahead[ahead]
         frozen = {name: tuple(value) if isinstance(value, list | set) else value for name, value in filters.items()}
         key = (current, limit, with_sources, tuple(sorted(frozen.items())))
         if key not in self._positions:
@@ -245,21 +323,35 @@ class Record:
                 for position in positions:
                     position.source_list = sources_from(position.source_rows)
             return positions
-        # Current stances are chosen among all of them, so only a plain listing is cut in SQL.
-        positions = positions_as_of(self.moment, limit=None if current else limit, **filters)
-        if current:
-            positions = sorted(current_of(positions), key=recency, reverse=True)
-        versions = {v.pk: v for v in self.versions()}
-        point_ids = {p.provision_id for p in positions if p.provision_id}
-        points = {p.pk: p for p in records.as_of(Provision, self.moment).filter(id__in=point_ids)}
-        kept = []
-        for position in positions:
-            if position.version_id not in versions:
-                continue
-            position.version = versions[position.version_id]
-            position.provision = points.get(position.provision_id) if position.provision_id else None
-            kept.append(position)
-        return kept[:limit]
+        reads, finish = self._positions_as_of("positions", current=current, limit=limit, filters=filters)
+        return finish(records.read_as_of(self.moment, reads))
+
+    def _positions_as_of(
+        self, key: str, *, current: bool, limit: int | None, filters: dict[str, Any]
+    ) -> tuple[dict[str, records.AsOfRead], Callable[[records.Snapshot], list[Position]]]:
+        """What `positions()` reads as of the moment (the positions with the points they are on),
+        under `key`, and how it builds its answer from the snapshot."""
+        # Only positions on versions then on record; current stances are chosen among all of
+        # them, so only a plain listing is cut in SQL.
+        where = Q(**filters) & Q(version_id__in=records.ids_as_of(Version, self.moment))
+        cut = None if current else limit
+        # The point of each position as it stood then, read along with it.
+        reads = {key: replace(position_read(where, limit=cut), along=("provision",))}
+
+        def finish(snapshot: records.Snapshot) -> list[Position]:
+            positions = positions_from(snapshot, key)
+            if current:
+                positions = sorted(current_of(positions), key=recency, reverse=True)
+            versions = {v.pk: v for v in self.versions()}
+            kept = []
+            for position in positions:
+                if position.version_id not in versions:
+                    continue
+                position.version = versions[position.version_id]
+                kept.append(position)
+            return kept[:limit]
+
+        return reads, finish
 
     def territories(self) -> list[Territory]:
         """Territories by name, each with `.observations_list` (newest first, each with `.source`)."""
@@ -312,11 +404,29 @@ class Record:
                     found = (actors[pk] for pk in event.actor_ids or [] if pk in actors)
                     event.actor_list = sorted(found, key=lambda actor: actor.name)
             return events
-        events = events_as_of(self.moment, actor_ids=actor_ids, limit=limit)
-        versions = {v.pk: v for v in self.versions()}
-        for event in events[:limit]:
-            event.version = versions.get(event.version_id)
-        return events[:limit]
+        ahead = self._ahead_key("events", actor_ids=actor_ids, limit=limit)
+        if ahead in self._ahead:
+            return self._ahead[ahead]
+        reads, finish = self._events_as_of("events", actor_ids=actor_ids, limit=limit)
+        return finish(records.read_as_of(self.moment, reads))
+
+    def _events_as_of(
+        self, key: str, *, actor_ids: Iterable[int] | None, limit: int | None
+    ) -> tuple[dict[str, records.AsOfRead], Callable[[records.Snapshot], list[Event]]]:
+        """What `events()` reads as of the moment, under `key`, and how it builds its answer."""
+        where = Q()
+        if actor_ids is not None:
+            involving = records.m2m_history_model(Event, "actors").objects.filter(actor_id__in=list(actor_ids))
+            where = Q(history_id__in=involving.values("history_id"))
+
+        def finish(snapshot: records.Snapshot) -> list[Event]:
+            events = events_from(snapshot, key)
+            versions = {v.pk: v for v in self.versions()}
+            for event in events:
+                event.version = versions.get(event.version_id)
+            return events
+
+        return {key: event_read(where, limit=limit)}, finish
 
     def claims(self, condition: Q) -> list[Claim]:
         """Contested claims matching `condition`, each with `.account_list` (each with `.source`, `.actor`)."""
@@ -332,18 +442,46 @@ class Record:
                 for account in claim.account_list:
                     account.actor = actors.get(account.actor_id)
             return claims
-        claims = list(records.as_of(Claim, self.moment).filter(condition))
-        accounts = list(records.as_of(Account, self.moment).filter(claim_id__in=[c.pk for c in claims]))
-        sources = records.live_or_last_known(Source, {a.source_id for a in accounts})
-        actors = self.actors()
-        by_claim: dict[int, list[Account]] = defaultdict(list)
-        for account in sorted(accounts, key=lambda a: (a.reported_on, a.pk)):
-            account.source = sources[account.source_id]
-            account.actor = actors.get(account.actor_id)
-            by_claim[account.claim_id].append(account)
-        for claim in sorted(claims, key=lambda c: c.question):
-            claim.account_list = by_claim[claim.pk]
-        return sorted(claims, key=lambda c: c.question)
+        if ("claims", condition) in self._ahead:
+            return self._ahead[("claims", condition)]
+        reads, finish = self._claims_as_of("claims", condition)
+        return finish(records.read_as_of(self.moment, reads))
+
+    def _claims_as_of(
+        self, key: str, condition: Q
+    ) -> tuple[dict[str, records.AsOfRead], Callable[[records.Snapshot], list[Claim]]]:
+        """What `claims()` reads as of the moment (the claims, and their accounts with their
+        sources), under `key`, and how it builds its answer."""
+        reads = {
+            key: records.AsOfRead(Claim, condition),
+            f"{key}:accounts": records.AsOfRead(
+                Account, Q(claim_id__in=records.ids_as_of(Claim, self.moment, condition)), named=("source",)
+            ),
+        }
+
+        def finish(snapshot: records.Snapshot) -> list[Claim]:
+            actors = self.actors()
+            by_claim: dict[int, list[Account]] = defaultdict(list)
+            for account in sorted(snapshot.rows[f"{key}:accounts"], key=lambda a: (a.reported_on, a.pk)):
+                account.actor = actors.get(account.actor_id)
+                by_claim[account.claim_id].append(account)
+            claims = sorted(snapshot.rows[key], key=lambda c: c.question)
+            for claim in claims:
+                claim.account_list = by_claim[claim.pk]
+            return claims
+
+        return reads, finish
+
+    def claims_on_point(self, pk: int) -> list[Claim]:
+        """Contested claims about point `pk` and about its version as a whole, in one read."""
+        if ("point claims", pk) in self._ahead:
+            return self._ahead[("point claims", pk)]
+        return self.claims(self._point_claims(pk))
+
+    def _point_claims(self, pk: int) -> Q:
+        # The point's version as a subquery, so the point and its claims can be read together.
+        points = Provision.objects.all() if self.is_live else records.latest_rows(Provision, self.moment)
+        return Q(provision_id=pk) | Q(provision__isnull=True, version_id__in=points.filter(id=pk).values("version_id"))
 
     def accounts(self, actor_ids: Iterable[int] | None = None, *, limit: int | None = None) -> list[Account]:
         """Accounts (of these actors, or all), newest first, each with `.claim`, `.source`, `.actor`;
@@ -354,20 +492,32 @@ class Record:
                 rows = rows.filter(actor_id__in=list(actor_ids))
             rows = rows.order_by("-reported_on", "-id")
             return list(rows[:limit] if limit is not None else rows)
-        rows = records.as_of(Account, self.moment)
+        ahead = self._ahead_key("accounts", actor_ids=actor_ids, limit=limit)
+        if ahead in self._ahead:
+            return self._ahead[ahead]
+        reads, finish = self._accounts_as_of("accounts", actor_ids=actor_ids, limit=limit)
+        return finish(records.read_as_of(self.moment, reads))
+
+    def _accounts_as_of(
+        self, key: str, *, actor_ids: Iterable[int] | None, limit: int | None
+    ) -> tuple[dict[str, records.AsOfRead], Callable[[records.Snapshot], list[Account]]]:
+        """What `accounts()` reads as of the moment (the newest `limit` accounts whose claim was
+        then on record, with those claims), under `key`, and how it builds its answer."""
+        where = Q(claim_id__in=records.ids_as_of(Claim, self.moment))
         if actor_ids is not None:
-            rows = rows.filter(actor_id__in=list(actor_ids))
-        accounts = list(rows)
-        claims = {c.pk: c for c in records.as_of(Claim, self.moment).filter(id__in={a.claim_id for a in accounts})}
-        sources = records.live_or_last_known(Source, {a.source_id for a in accounts})
-        actors = self.actors()
-        kept = []
-        for account in accounts:
-            if account.claim_id in claims:
-                account.claim, account.source = claims[account.claim_id], sources[account.source_id]
+            where &= Q(actor_id__in=list(actor_ids))
+        newest = ("reported_on", "id")
+        # The claim of each account as it stood then, read along with it.
+        reads = {key: records.AsOfRead(Account, where, named=("source",), along=("claim",), newest=newest, limit=limit)}
+
+        def finish(snapshot: records.Snapshot) -> list[Account]:
+            actors = self.actors()
+            accounts = sorted(snapshot.rows[key], key=lambda a: (a.reported_on, a.pk), reverse=True)
+            for account in accounts:
                 account.actor = actors.get(account.actor_id)
-                kept.append(account)
-        return sorted(kept, key=lambda a: (a.reported_on, a.pk), reverse=True)[:limit]
+            return accounts
+
+        return reads, finish
 
     def changes(self, *, limit: int, actions: Iterable[str] | None = None) -> list[Change]:
         """The latest rows of the change log, newest first, one per record and moment.

@@ -36,6 +36,7 @@ from .selectors.points import (
     filter_points,
     point_detail,
     previous_version,
+    read_overview_ahead,
     status_counts,
     topic_counts,
     version_claims,
@@ -88,11 +89,16 @@ def version_from_request(request: HttpRequest, record: Record) -> Any:
     return version_in_focus(record, _int_param(request, "version"))
 
 
+# The overview's "recent events".
+OVERVIEW_EVENTS = 6
+
+
 @with_record
 def overview(request: HttpRequest, record: Record) -> HttpResponse:
     version = version_from_request(request, record)
     context: dict[str, Any] = {"version": version, "versions": record.versions()}
     if version is not None:
+        read_overview_ahead(record, version, events=OVERVIEW_EVENTS)
         points = record.points(version)
         context.update(
             points=points,
@@ -106,7 +112,7 @@ def overview(request: HttpRequest, record: Record) -> HttpResponse:
         context["plans"] = record.plans()  # plans may be on record before any of their versions
     context.update(
         changes=describe_changes(record, record.changes(limit=8)),
-        events=record.events(limit=6, with_actors=False),  # the overview names no event's actors
+        events=record.events(limit=OVERVIEW_EVENTS, with_actors=False),  # the overview names no event's actors
         cut_off=record.cut_off(),
     )
     return render(request, "provisions/overview.html", context)

@@ -247,6 +247,14 @@ class AsOfRead:
     # database picks them, so a page of a long record reads a page's worth.
     newest: tuple[str, ...] = ()
     limit: int | None = None
+    offset: int = 0  # skip the newest `offset` first (a later page)
+    # Foreign keys whose targets are read as they stood at the moment too, in the same row (a
+    # correlated subquery per row, so only for the rows read): set to that record, or None if
+    # it was not on record then (for a key that cannot be null, keep such rows out in `where`).
+    along: tuple[str, ...] = ()
+    # Further values computed in the same query (e.g. a count over other as-of rows, a subquery
+    # with `OuterRef("id")`), set as attributes of the same name (as the database's JSON gives them).
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -307,11 +315,17 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
                 .values("ids")
             )
             columns[f"{name}_ids"] = NestedJSON(Subquery(ids, output_field=JSONField()))
+        columns.update(read.extra)
+        for name in read.along:
+            target = read.model._meta.get_field(name).related_model
+            state = JSONObject(**{f.attname: _json_column(f) for f in _history(target).model.tracked_fields})
+            then = latest_rows(target, moment).filter(id=OuterRef(f"{name}_id")).order_by().values(state=state)[:1]
+            columns[f"{name}__as_of"] = NestedJSON(Subquery(then, output_field=JSONField()))
         where = read.where
         if read.limit is not None:
             # The newest rows picked in a subquery: a compound SELECT's members can't be ordered and sliced on SQLite.
             newest = latest_rows(read.model, moment).filter(read.where).order_by(*(f"-{name}" for name in read.newest))
-            where = where & Q(history_id__in=newest.values("history_id")[: read.limit])
+            where = where & Q(history_id__in=newest.values("history_id")[read.offset : read.offset + read.limit])
         parts.append(
             latest_rows(read.model, moment)
             .filter(where)
@@ -324,6 +338,14 @@ def read_as_of(moment: datetime, reads: dict[str, AsOfRead]) -> Snapshot:
         for key, state in parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]:
             states[key].append(_decoded(state))
     rows = {key: [_instance(reads[key].model, state) for state in states[key]] for key in reads}
+    for key, read in reads.items():
+        for instance, state in zip(rows[key], states[key], strict=True):
+            for name in read.extra:
+                setattr(instance, name, state.get(name))
+            for name in read.along:
+                target = read.model._meta.get_field(name).related_model
+                then = state.get(f"{name}__as_of")
+                setattr(instance, name, _instance(target, _decoded(then)) if then is not None else None)
 
     wanted_names: dict[type[models.Model], set[int]] = defaultdict(set)
     for key, read in reads.items():

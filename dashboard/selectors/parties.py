@@ -12,7 +12,7 @@ from provisions.models import Provision, Version
 
 from ..record import Record
 from .matrix import PartyStance, cell, stance_counts
-from .timeline import TimelineEntry, timeline
+from .timeline import TimelineEntry, timeline, timeline_reads
 
 
 def actor_groups(record: Record) -> list[tuple[str, list[Actor]]]:
@@ -109,6 +109,12 @@ class ActorProfile:
 
 def actor_profile(record: Record, actor: Actor, version: Version | None) -> ActorProfile:
     """One party (with the people who speak for it) or one person: stances and record over time."""
+    # As of a date: the version's points and stances and the timeline's rows in one read.
+    ahead = timeline_reads(record, party=actor)
+    if version is not None:
+        ahead["positions"].append({"current": True, "version_id": version.pk, "provision__isnull": True})
+        ahead["points_of"] = [version]
+    record.read_ahead(**ahead)
     points, _count = points_with_stances(record, version)
     summary = next(s for s in party_summaries(record, version) if s.actor.pk == actor.pk)
     if actor.represents_id is None:

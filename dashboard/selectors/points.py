@@ -127,6 +127,8 @@ EDIT_FIELDS = ("number", "title", "text", "status", "topics")
 
 def point_detail(record: Record, pk: int) -> PointDetail:
     """Everything the point page shows, in a fixed number of queries."""
+    # As of a date: the point, its stances and its claims in one read.
+    record.read_ahead(point=pk, positions=[{"provision_id": pk}])
     point = record.point(pk)
     version = point.version
     parties = record.principal_parties()
@@ -139,7 +141,7 @@ def point_detail(record: Record, pk: int) -> PointDetail:
     stances.sort(key=lambda s: (s.actor.represents_id is not None, s.actor.name))
 
     # The point's claims and its version's, in one read.
-    both = record.claims(Q(provision_id=pk) | Q(version_id=version.pk, provision__isnull=True))
+    both = record.claims_on_point(pk)
     claims = [claim for claim in both if claim.provision_id == pk]
     on_version = [claim for claim in both if claim.provision_id is None]
 
@@ -184,9 +186,24 @@ def point_edits(record: Record, point: Provision) -> list[Edit]:
     return edits
 
 
+def read_overview_ahead(record: Record, version: Version, *, events: int) -> None:
+    """As of a date, read what the overview shows of `version` (its points, stances on it as a
+    whole, its claims) and the newest `events` in one read (`Record.read_ahead`)."""
+    record.read_ahead(
+        points_of=[version],
+        positions=[{"current": True, "version_id": version.pk, "provision__isnull": True}],
+        claims=[_version_claims_condition(version)],
+        events=[{"limit": events}],
+    )
+
+
+def _version_claims_condition(version: Version) -> Q:
+    return Q(version_id=version.pk, provision__isnull=True)
+
+
 def version_claims(record: Record, version: Version) -> list[Claim]:
     """Contested claims about a version as a whole (not about one of its points)."""
-    return record.claims(Q(version_id=version.pk, provision__isnull=True))
+    return record.claims(_version_claims_condition(version))
 
 
 # --- Compare -----------------------------------------------------------------------------

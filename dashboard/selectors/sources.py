@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery, Window
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from actors.as_of import positions_as_of
 from actors.models import Account, Claim, Event, Position
 from history import records
-from provisions.models import ControlObservation, Provision, Source, Territory, Version
+from provisions.models import ControlObservation, Source, Territory, Version
 
 from ..record import Record
 
@@ -67,12 +66,13 @@ def source_citations(record: Record, pk: int, *, number: int = 1, size: int = CI
         counts = {name: getattr(source, f"cited_by_{name}") for name in kinds}
         rows = _live_citations(source, window)
     else:
-        source = Source.objects.filter(pk=pk).first()
+        # The counts as of the moment ride along with the source (read as it is now).
+        kinds = _past_counts(record, pk)
+        source = Source.objects.filter(pk=pk).annotate(**{f"cited_by_{name}": n for name, n in kinds.items()}).first()
         if source is None:
             raise Http404("No such source.")
-        citing = _past_citations(record, source, window)
-        counts = {name: count for name, (_rows, count) in citing.items()}
-        rows = {name: found for name, (found, _count) in citing.items()}
+        counts = {name: getattr(source, f"cited_by_{name}") for name in kinds}
+        rows = _past_citations(record, source, window)
     return SourceCitations(source, **rows, counts=counts, number=number, size=size)
 
 
@@ -111,65 +111,91 @@ def _live_citations(source: Source, window: slice) -> dict[str, list[Any]]:
     return found
 
 
-def _past_citations(record: Record, source: Source, window: slice) -> dict[str, tuple[list[Any], int]]:
-    """As of the record's moment: history rows citing the source are picked in SQL (the
-    many-to-many history of each state), then only the page's rows are read as records."""
-    moment, pk = record.moment, source.pk
+def _citing_as_of(record: Record, pk: int) -> dict[str, QuerySet]:
+    """As of the record's moment, the history rows of each kind citing source `pk` (for a
+    many-to-many citation, picked by the many-to-many history of each state), newest first."""
+    moment = record.moment
 
-    def citing(model: type, field: str = "sources") -> QuerySet:
-        states = records.m2m_history_model(model, field).objects.filter(source_id=pk).values("history_id")
-        return records.as_of(model, moment).filter(history_id__in=states)
-
-    def page_of(model: type, rows: QuerySet) -> tuple[list[Any], int]:
-        ids, count = _counted_ids(rows, window)
-        return _in_order(records.as_of(model, moment).filter(id__in=ids), ids), count
-
-    position_ids, position_count = _counted_ids(citing(Position).order_by("-taken_on", "-id"), window)
-    positions = positions_as_of(moment, id__in=position_ids) if position_ids else []
-    versions = {v.pk: v for v in records.as_of(Version, moment).filter(id__in={p.version_id for p in positions})}
-    point_ids = {p.provision_id for p in positions if p.provision_id}
-    points = {p.pk: p for p in records.as_of(Provision, moment).filter(id__in=point_ids)} if point_ids else {}
-    positions = [p for p in positions if p.version_id in versions]
-    for position in positions:
-        position.version = versions[position.version_id]
-        position.provision = points.get(position.provision_id)
-
-    events = page_of(Event, citing(Event).order_by("-occurred_on", "-id"))
-    texts = page_of(Version, citing(Version).order_by("-dated", "-id"))
-
-    rows = records.as_of(ControlObservation, moment).filter(source_id=pk).order_by("-observed_on", "-id")
-    observations, observation_count = page_of(ControlObservation, rows)
-    territory_ids = {o.territory_id for o in observations}
-    territories = {t.pk: t for t in records.as_of(Territory, moment).filter(id__in=territory_ids)}
-    observations = [o for o in observations if o.territory_id in territories]
-    for observation in observations:
-        observation.territory = territories[observation.territory_id]
-
-    rows = records.as_of(Account, moment).filter(source_id=pk).order_by("-reported_on", "-id")
-    accounts, account_count = page_of(Account, rows)
-    claims = {c.pk: c for c in records.as_of(Claim, moment).filter(id__in={a.claim_id for a in accounts})}
-    actors = record.actors()
-    accounts = [a for a in accounts if a.claim_id in claims]
-    for account in accounts:
-        account.claim, account.source, account.actor = claims[account.claim_id], source, actors.get(account.actor_id)
+    def citing(model: type) -> QuerySet:
+        states = records.m2m_history_model(model, "sources").objects.filter(source_id=pk).values("history_id")
+        return records.latest_rows(model, moment).filter(history_id__in=states)
 
     return {
-        "positions": (positions, position_count),
-        "events": events,
-        "observations": (observations, observation_count),
-        "accounts": (accounts, account_count),
-        "versions": texts,
+        "positions": citing(Position).order_by("-taken_on", "-id"),
+        "events": citing(Event).order_by("-occurred_on", "-id"),
+        "observations": records.latest_rows(ControlObservation, moment)
+        .filter(source_id=pk)
+        .order_by("-observed_on", "-id"),
+        "accounts": records.latest_rows(Account, moment).filter(source_id=pk).order_by("-reported_on", "-id"),
+        "versions": citing(Version).order_by("-dated", "-id"),
     }
 
 
-def _counted_ids(rows: QuerySet, window: slice) -> tuple[list[int], int]:
-    """The ids of the rows of `rows` in `window`, and how many there are in all: one query."""
-    page = list(rows.annotate(citing_total=Window(Count("pk"))).values_list("id", "citing_total")[window])
-    if page:
-        return [row_id for row_id, _total in page], page[0][1]
-    return [], rows.count() if window.start else 0
+# Each kind's models and the fields its newest-first order reads.
+_PAST_KINDS: dict[str, tuple[type, tuple[str, str]]] = {
+    "positions": (Position, ("taken_on", "id")),
+    "events": (Event, ("occurred_on", "id")),
+    "observations": (ControlObservation, ("observed_on", "id")),
+    "accounts": (Account, ("reported_on", "id")),
+    "versions": (Version, ("dated", "id")),
+}
 
 
-def _in_order(rows: QuerySet, ids: list[int]) -> list[Any]:
-    by_id = {row.pk: row for row in rows} if ids else {}
-    return [by_id[pk] for pk in ids if pk in by_id]
+def _past_counts(record: Record, pk: int) -> dict[str, Coalesce]:
+    """How many of each kind cited source `pk` at the record's moment, each a subquery."""
+    counts = {}
+    for name, rows in _citing_as_of(record, pk).items():
+        per_kind = (
+            rows.order_by().annotate(citing_kind=Value(name)).values("citing_kind").annotate(n=Count("*")).values("n")
+        )
+        counts[name] = Coalesce(Subquery(per_kind), 0)
+    return counts
+
+
+def _past_citations(record: Record, source: Source, window: slice) -> dict[str, list[Any]]:
+    """As of the record's moment: the page of each kind citing the source, with the records
+    they show (a stance's version and point, a figure's territory, an account's claim), in one
+    `read_as_of` call (two queries), each kind cut to the page in SQL."""
+    moment, pk = record.moment, source.pk
+    start, size = window.start, window.stop - window.start
+
+    def citing(model: type) -> Q:
+        return Q(
+            history_id__in=records.m2m_history_model(model, "sources").objects.filter(source_id=pk).values("history_id")
+        )
+
+    def on_record_then(where: Q, key: str, model: type) -> Q:
+        # Rows whose `key` names a record not on record then are not shown (nor in the page).
+        return where & Q(**{f"{key}_id__in": records.ids_as_of(model, moment)})
+
+    # What each row shows of another record (a stance's point, a figure's territory, an
+    # account's claim) as it stood then, read along with the page's rows.
+    wheres = {
+        "positions": (
+            on_record_then(citing(Position), "version", Version),
+            {"named": ("actor",), "along": ("version", "provision")},
+        ),
+        "events": (citing(Event), {}),
+        "observations": (on_record_then(Q(source_id=pk), "territory", Territory), {"along": ("territory",)}),
+        "accounts": (on_record_then(Q(source_id=pk), "claim", Claim), {"named": ("actor",), "along": ("claim",)}),
+        "versions": (citing(Version), {}),
+    }
+    reads = {
+        name: records.AsOfRead(model, wheres[name][0], newest=newest, limit=size, offset=start, **wheres[name][1])
+        for name, (model, newest) in _PAST_KINDS.items()
+    }
+    found = {}
+    for name, rows in records.read_as_of(moment, reads).rows.items():
+        newest = _PAST_KINDS[name][1]
+        found[name] = sorted(rows, key=lambda row, n=newest: tuple(getattr(row, f) for f in n), reverse=True)
+
+    for account in found["accounts"]:
+        account.source = source
+
+    return {
+        "positions": found["positions"],
+        "events": found["events"],
+        "observations": found["observations"],
+        "accounts": found["accounts"],
+        "versions": found["versions"],
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.urls import reverse
 
@@ -50,6 +51,19 @@ def _involves(actor: Actor, party: Actor | None) -> bool:
     return party is None or speaks_for(actor, party)
 
 
+def timeline_reads(record: Record, *, party: Actor | None = None, limit: int = 200) -> dict[str, Any]:
+    """The arguments of `Record.read_ahead` for what `timeline` reads from history as of a date
+    (events, stances, accounts), so that a page showing a timeline can read them with its own."""
+    actors = record.actors()
+    involved = None if party is None else [a.pk for a in actors.values() if _involves(a, party)]
+    filters = {} if party is None else {"actor_id__in": involved}
+    return {
+        "events": [{"actor_ids": involved, "limit": limit}],
+        "positions": [{"limit": limit, **filters}],
+        "accounts": [{"actor_ids": involved, "limit": limit}],
+    }
+
+
 def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) -> list[TimelineEntry]:
     """Dated entries, newest first: events, stances taken, texts published, competing
     accounts, and corrections to the record (updates and deletions in the change log).
@@ -62,6 +76,8 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
     """
     actors = record.actors()
     involved = None if party is None else [a.pk for a in actors.values() if _involves(a, party)]
+    filters = {} if party is None else {"actor_id__in": involved}
+    record.read_ahead(**timeline_reads(record, party=party, limit=limit))
     entries: list[TimelineEntry] = []
     for event in record.events(actor_ids=involved, limit=limit):
         entries.append(
@@ -78,7 +94,6 @@ def timeline(record: Record, *, party: Actor | None = None, limit: int = 200) ->
                 order=event.pk,
             )
         )
-    filters = {} if party is None else {"actor_id__in": involved}
     for position in record.positions(limit=limit, **filters):
         entries.append(_stance_entry(position))
     versions = [v for v in record.versions() if party is None or v.proposed_by_id == party.pk]
