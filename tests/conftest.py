@@ -30,6 +30,30 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _a_cache_of_its_own():
+    """Each xdist worker gets its own Redis database for the cache (when one is configured):
+    tests clear the cache, and Redis clears a whole database, so a worker clearing it would
+    wipe another's throttle history or cached ETags mid-test."""
+    import os
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+    from django.test import override_settings
+
+    default = settings.CACHES["default"]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not default["BACKEND"].endswith("RedisCache") or not worker.startswith("gw"):
+        yield
+        return
+    url = urlsplit(default["LOCATION"])
+    base = int(url.path.strip("/") or 0)
+    database = 1 + (base + int(worker[2:])) % 15  # 1..15: database 0 is Celery's broker in CI
+    location = urlunsplit(url._replace(path=f"/{database}"))
+    with override_settings(CACHES={"default": {**default, "LOCATION": location}}):
+        yield
+
+
 @pytest.fixture
 def editor(db):
     return EditorFactory(username="editor")
