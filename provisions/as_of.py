@@ -20,13 +20,9 @@ from django.db.models import Q
 from actors.as_of import position_read, positions_from
 from actors.models import Position
 from actors.stances import current_of
-from history.records import AsOfRead, Snapshot, as_of, ids_as_of, read_as_of
+from history.records import AsOfRead, Snapshot, ids_as_of, read_as_of
 
-from .models import ControlObservation, Provision, Source, TerritorialDisposition, Territory, Version
-
-
-def versions_as_of(moment: datetime) -> list[Version]:
-    return sorted(as_of(Version, moment), key=lambda v: (v.dated, v.pk), reverse=True)
+from .models import ControlObservation, Provision, Source, TerritorialDisposition, Territory
 
 
 def point_reads(moment: datetime, where: Q | None = None) -> dict[str, AsOfRead]:
