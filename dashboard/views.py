@@ -42,7 +42,7 @@ from .selectors.points import (
     version_claims,
     version_in_focus,
 )
-from .selectors.sources import MAX_CITATIONS_PAGE, source_citations
+from .selectors.sources import source_citations
 from .selectors.territories import territory_rows
 from .selectors.timeline import TIMELINE_KINDS, TIMELINE_PAGE, timeline_page
 
@@ -76,8 +76,14 @@ def with_record(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     return wrapper
 
 
-# Far beyond any record (a million pages of entries); a larger page number is a 400.
-MAX_TIMELINE_PAGE = 1_000_000
+# Far beyond any record (a million pages); a larger page number is a 400: the rows to skip
+# must stay a number the database can count.
+MAX_PAGE = 1_000_000
+
+
+def _page_number(request: HttpRequest) -> int:
+    """`?page=N` of a paged dashboard list (the timeline, convergence, a source), 1 if absent."""
+    return _int_param(request, "page", minimum=1, maximum=MAX_PAGE) or 1
 
 
 def _int_param(request: HttpRequest, name: str, minimum: int = 0, maximum: int | None = None) -> int | None:
@@ -259,9 +265,7 @@ def _party(request: HttpRequest, record: Record) -> Actor | None:
 @with_record
 def timeline(request: HttpRequest, record: Record) -> HttpResponse:
     party = _party(request, record)
-    # Bounded so that the entries to skip stay a number the database can count.
-    number = _int_param(request, "page", minimum=1, maximum=MAX_TIMELINE_PAGE)
-    page = timeline_page(record, party=party, number=number or 1, size=TIMELINE_PAGE)
+    page = timeline_page(record, party=party, number=_page_number(request), size=TIMELINE_PAGE)
     context = {
         "entries": page.entries,
         "page": page,
@@ -289,8 +293,7 @@ def convergence(request: HttpRequest, record: Record) -> HttpResponse:
         points = record.bare_points(version)  # the series counts points, it does not show them
         context["series"] = convergence_series(record, version, points, attributed=attributed)
     # `?page=2`: the versions before the newest page's, and so on (each page in date order).
-    number = _int_param(request, "page", minimum=1) or 1
-    tables = draft_to_draft(record, number=number, attributed=attributed)
+    tables = draft_to_draft(record, number=_page_number(request), attributed=attributed)
     context.update(acceptance=tables.acceptance, across=tables.across, versions_page=tables.page)
     return render(request, "provisions/convergence.html", context)
 
@@ -298,8 +301,7 @@ def convergence(request: HttpRequest, record: Record) -> HttpResponse:
 @with_record
 def source_detail(request: HttpRequest, record: Record, pk: int) -> HttpResponse:
     # `?page=2`: the next 50 of each kind citing the source (each kind newest first).
-    number = _int_param(request, "page", minimum=1, maximum=MAX_CITATIONS_PAGE) or 1
-    citations = source_citations(record, pk, number=number)
+    citations = source_citations(record, pk, number=_page_number(request))
     return render(request, "provisions/source_detail.html", {"citations": citations, "source": citations.source})
 
 

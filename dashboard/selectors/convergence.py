@@ -15,6 +15,7 @@ from provisions.models import Provision, Version
 
 from ..record import Record
 from .matrix import PartyStance, cell
+from .paging import NewestFirstPage
 
 # --- Convergence ------------------------------------------------------------------------
 
@@ -183,18 +184,10 @@ VERSIONS_PER_PAGE = 30
 
 
 @dataclass
-class VersionsPage:
+class VersionsPage(NewestFirstPage):
     versions: list[Version]  # date order, oldest first
     number: int  # 1: the newest versions
     has_older: bool
-
-    @property
-    def older(self) -> int | None:
-        return self.number + 1 if self.has_older else None
-
-    @property
-    def newer(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
 
 
 def versions_page(record: Record, number: int = 1, size: int = VERSIONS_PER_PAGE) -> VersionsPage:

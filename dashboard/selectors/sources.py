@@ -14,17 +14,16 @@ from history import records
 from provisions.models import ControlObservation, Source, Territory, Version
 
 from ..record import Record
+from .paging import NewestFirstPage
 
 # --- Sources ---------------------------------------------------------------------------
 
 # Rows of each kind per page: a source cited by thousands of stances shows the newest 50.
 CITATIONS_PER_PAGE = 50
-# Far beyond any record; a larger page would skip more rows than the database can count (a 400).
-MAX_CITATIONS_PAGE = 1_000_000
 
 
 @dataclass
-class SourceCitations:
+class SourceCitations(NewestFirstPage):
     """One page of each kind of record citing the source (`positions`…), and how many
     of each cite it in all (`counts`, by the same names)."""
 
@@ -41,14 +40,6 @@ class SourceCitations:
     @property
     def has_older(self) -> bool:
         return any(count > self.number * self.size for count in self.counts.values())
-
-    @property
-    def older(self) -> int | None:
-        return self.number + 1 if self.has_older else None
-
-    @property
-    def newer(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
 
 
 def source_citations(record: Record, pk: int, *, number: int = 1, size: int = CITATIONS_PER_PAGE) -> SourceCitations:

@@ -15,6 +15,7 @@ from provisions.models import Source
 
 from ..record import Record
 from .changes import claim_url, describe_changes
+from .paging import NewestFirstPage
 
 # --- Timeline ----------------------------------------------------------------------------
 
@@ -145,18 +146,10 @@ TIMELINE_PAGE = 200
 
 
 @dataclass
-class TimelinePage:
+class TimelinePage(NewestFirstPage):
     entries: list[TimelineEntry]
     number: int
     has_older: bool
-
-    @property
-    def older(self) -> int | None:
-        return self.number + 1 if self.has_older else None
-
-    @property
-    def newer(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
 
 
 def timeline_page(
