@@ -15,7 +15,10 @@ Writers that follow it queue on the first lock and never hold a row another one 
 for. Whatever still deadlocks (a writer outside the rules, PostgreSQL's own choices)
 or fails to serialize is retried as a whole transaction by `run_write`, a few times
 with a short random pause; only then does the caller hear `WriteContention` (the API
-answers 503 with Retry-After). SQLite serializes writers by itself: nothing to do there.
+answers 503 with Retry-After). SQLite serializes writers by itself, but a writer can still
+find the database or one of its tables locked by another connection (SQLITE_BUSY once the busy
+timeout is spent; SQLITE_LOCKED on a shared cache, where a reader's table lock fails a writer at
+once): waiting inside the transaction cannot help, running it again can, so those are retried too.
 """
 
 from __future__ import annotations
@@ -35,10 +38,12 @@ CHANGE_LOG_LOCK = 7_401_202_511
 
 # PostgreSQL SQLSTATEs after which running the whole transaction again can succeed.
 RETRYABLE_SQLSTATES = {"40P01": "deadlock detected", "40001": "serialization failure"}
+# SQLite's primary result codes (the low byte of the extended code Python reports) likewise.
+RETRYABLE_SQLITE_CODES = {5: "database busy", 6: "database table locked"}
 
 
 class WriteContention(Exception):
-    """A write lost to concurrent writers (deadlock or serialization failure) on every attempt."""
+    """A write lost to concurrent writers (deadlock, serialization failure, SQLite lock) on every attempt."""
 
     def __init__(self, attempts: int, reason: str) -> None:
         self.attempts = attempts
@@ -87,6 +92,9 @@ def retryable_reason(error: BaseException) -> str | None:
         sqlstate = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
         if sqlstate in RETRYABLE_SQLSTATES:
             return RETRYABLE_SQLSTATES[sqlstate]
+        sqlite_code = getattr(candidate, "sqlite_errorcode", None)
+        if sqlite_code is not None and sqlite_code & 0xFF in RETRYABLE_SQLITE_CODES:
+            return RETRYABLE_SQLITE_CODES[sqlite_code & 0xFF]
     return None
 
 
