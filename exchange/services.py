@@ -132,8 +132,10 @@ def _import_not_queued(job_id: int) -> None:
 
 
 def _set_progress(job_id: int, progress: int, stage: str) -> None:
-    # Outside the import's transaction, so the admin page sees it while the task runs.
-    ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(progress=progress, stage=stage)
+    # Outside the import's transaction, so the admin page sees it while the task runs; run
+    # again if it found the table locked (SQLite) rather than fail the import over a progress bar.
+    job = ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING)
+    run_write(lambda: job.update(progress=progress, stage=stage), lock_first=False)
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
