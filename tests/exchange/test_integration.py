@@ -7,10 +7,12 @@ import datetime
 import time
 
 import pytest
+from django.db import OperationalError
 
 from exchange import services
 from exchange.choices import DeliveryStatus, JobStatus, SnapshotStatus, SubscriptionStatus, WebhookEvent
 from exchange.models import ImportJob, Snapshot, WebhookDelivery
+from history.locking import retryable_reason
 from provisions.importing import import_text
 from provisions.models import Lineage
 from tests.exchange.conftest import fixture_text
@@ -23,8 +25,14 @@ def wait_for(condition, timeout=30.0):
     """Poll until the worker has done its part (a deadline against a hang, not a speed check)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return
+        try:
+            if condition():
+                return
+        except OperationalError as error:
+            # On SQLite's shared-cache test database a read fails at once while the worker
+            # thread holds the table's write lock: the worker is mid-write, so not done yet.
+            if retryable_reason(error) is None:
+                raise
         time.sleep(0.1)
     pytest.fail("The worker did not finish in time.")
 
